@@ -1,0 +1,200 @@
+"""Provides `main`: parse, set up the log, load the project, run one subcommand, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cockpit.cli import render
+from cockpit.cli.output import emit_json, err, out, report_error
+from cockpit.cli.parser import build_parser
+from cockpit.config import secret_refs
+from cockpit.core import Cockpit
+from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
+from cockpit.project import Project, load_project
+from cockpit.secrets import RedactingFilter, resolve_secret
+
+log = logging.getLogger("cockpit")
+
+
+def _setup_log(path: str | None) -> None:
+    if not path:
+        return
+    handler = logging.FileHandler(Path(path).expanduser(), encoding="utf-8")
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+
+
+def _open(project: Project, args: argparse.Namespace, *, write: bool) -> Cockpit:
+    if write and getattr(args, "read_only", False):
+        raise RefusedError("--read-only was given; this command changes the store")
+    return Cockpit.open(project, write=write)
+
+
+def cmd_validate(project: Project, args: argparse.Namespace) -> int:
+    problems: list[InputProblem] = []
+    for loc, ref in secret_refs(project.config):
+        try:
+            resolve_secret(ref, project.config.base_dir)
+            log.debug("secret %s resolves", ".".join(map(str, loc)))
+        except SecretError as exc:
+            problems += [project.config.doc.problem(loc, p.message) for p in exc.problems]
+    if problems:
+        raise InputError(problems)
+    criteria = [c for p in project.phases for _, c in p.criteria()]
+    summary = {
+        "ok": True,
+        "config": str(project.config.source.path),
+        "phases_dir": str(project.phases_dir),
+        "state_dir": str(project.state_dir),
+        "phases": len(project.phases),
+        "tasks": sum(len(p.tasks) for p in project.phases),
+        "criteria": {"manual": sum(c.manual for c in criteria), "automated": sum(not c.manual for c in criteria)},
+        "hosts": len(project.config.inventory.hosts),
+        "services": len(project.config.inventory.services),
+        "secrets": len(secret_refs(project.config)),
+    }
+    if args.json:
+        emit_json(summary)
+    else:
+        out(f"ok: {summary['config']}")
+        out(f"    {summary['phases']} phases from {summary['phases_dir']}: {summary['tasks']} tasks, "
+            f"{summary['criteria']['automated']} automated and {summary['criteria']['manual']} manual criteria")
+        out(f"    {summary['hosts']} hosts, {summary['services']} services, {summary['secrets']} secrets resolved")
+        out(f"    state: {summary['state_dir']}")
+    return 0
+
+
+def cmd_status(project: Project, args: argparse.Namespace) -> int:
+    with _open(project, args, write=False) as cockpit:
+        report = cockpit.status()
+    if args.json:
+        emit_json(report)
+    else:
+        render.status(report)
+    return 0
+
+
+def cmd_check(project: Project, args: argparse.Namespace) -> int:
+    read_only = getattr(args, "read_only", False)
+    with Cockpit.open(project, write=not read_only, fall_back_to_read=True) as cockpit:
+        ids = [args.phase] if args.phase is not None else [p.id for p in project.phases]
+        run = cockpit.check(ids)
+    if args.json:
+        emit_json({
+            "phases": ids,
+            "passed": run.all_passed,
+            "recorded": run.recorded,
+            "not_recorded_reason": run.not_recorded_reason,
+            "results": [r.model_dump() for r in run.results],
+            "latched": [{"phase": e["phase"], "state": e["state"]} for e in run.latched],
+        })
+    else:
+        render.results(run.results)
+        for event in run.latched:
+            out(f"Phase {event['phase']} is now {event['state']}.")
+        if not run.recorded:
+            out(f"Results NOT recorded: {run.not_recorded_reason}.")
+    return 0 if run.all_passed else 1
+
+
+def cmd_show(project: Project, args: argparse.Namespace) -> int:
+    with _open(project, args, write=False) as cockpit:
+        phase = cockpit.phase(args.phase)
+        state = cockpit.states()[phase.id]
+        tasks = [dict(cockpit.store.task(phase.id, t.id) or {}) for t in phase.tasks]
+        criteria = cockpit.criteria(phase.id)
+    if args.json:
+        emit_json({
+            "phase": phase.model_dump(mode="json"),
+            "state": state,
+            "tasks": [{"id": t.id, "done": bool(r.get("done")), "note": r.get("note"), "by": r.get("by"), "at": r.get("at")}
+                      for t, r in zip(phase.tasks, tasks, strict=True)],
+            "criteria": [c.model_dump() for c in criteria],
+        })
+    else:
+        render.phase(phase, state, tasks, criteria)
+    return 0
+
+
+def _changed(args: argparse.Namespace, event: dict[str, Any], message: str) -> int:
+    if args.json:
+        emit_json({"event": event})
+    else:
+        out(message)
+    return 0
+
+
+def cmd_task(project: Project, args: argparse.Namespace) -> int:
+    phase, task = args.item
+    with _open(project, args, write=True) as cockpit:
+        event = cockpit.set_task(phase, task, args.verb == "done", args.note)
+    return _changed(args, event, f"{phase}.{task}: {'done' if args.verb == 'done' else 'not done'} (event #{event['seq']})")
+
+
+def cmd_attest(project: Project, args: argparse.Namespace) -> int:
+    phase, criterion = args.item
+    with _open(project, args, write=True) as cockpit:
+        if args.revoke:
+            event = cockpit.revoke(phase, criterion, args.evidence)
+            return _changed(args, event, f"{phase}.{criterion}: attestation revoked (event #{event['seq']})")
+        event = cockpit.attest(phase, criterion, args.evidence)
+    return _changed(args, event, f"{phase}.{criterion}: attested (event #{event['seq']})")
+
+
+def cmd_override(project: Project, args: argparse.Namespace) -> int:
+    with _open(project, args, write=True) as cockpit:
+        event = cockpit.override(args.phase, args.reason)
+    return _changed(args, event, f"Phase {args.phase} opened by override (event #{event['seq']}); it stays flagged.")
+
+
+def cmd_audit(project: Project, args: argparse.Namespace) -> int:
+    with _open(project, args, write=False) as cockpit:
+        events = cockpit.audit(limit=args.limit or None, action=args.action)
+    if args.json:
+        emit_json({"events": events})
+    else:
+        render.audit(events)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
+    "validate": cmd_validate,
+    "status": cmd_status,
+    "check": cmd_check,
+    "show": cmd_show,
+    "task": cmd_task,
+    "attest": cmd_attest,
+    "override": cmd_override,
+    "audit": cmd_audit,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors (2) end here
+        return exc.code if isinstance(exc.code, int) else 2
+    for name in ("config", "state", "log", "read_only", "json"):
+        if not hasattr(args, name):
+            setattr(args, name, None if name in ("config", "state", "log") else False)
+    try:
+        _setup_log(args.log)
+        log.debug("cockpit %s", " ".join(sys.argv[1:] if argv is None else argv))
+        project = load_project(args.config, args.state)
+        log.debug("config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir)
+        command = args.command or "status"
+        return COMMANDS[command](project, args)
+    except CockpitError as exc:
+        log.debug("exit %s: %s", exc.exit_code, exc)
+        return report_error(exc, args.json)
+    except KeyboardInterrupt:
+        err("cockpit: interrupted")
+        return 130

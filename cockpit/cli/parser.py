@@ -1,0 +1,75 @@
+"""Provides the argument parser: global options usable before or after the subcommand, --json everywhere."""
+
+from __future__ import annotations
+
+import argparse
+
+from cockpit import __version__
+
+EPILOG = "exit codes: 0 done; 1 ran and failed; 2 bad input, nothing written; 3 refused (locked, read-only, gate)"
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand takes; SUPPRESS lets them be given before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="cockpit.toml to use (else $COCKPIT_CONFIG, ./cockpit.toml, the user config dir)")
+    common.add_argument("--state", metavar="DIR", default=argparse.SUPPRESS,
+                        help="store directory (else $COCKPIT_STATE, the config's state_dir, state/ beside the config)")
+    common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS,
+                        help="write a debug log (secrets redacted)")
+    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="never take the store lock; changes are refused (exit 3)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable JSON (shapes in the README)")
+    return common
+
+
+def _item(text: str) -> tuple[int, str]:
+    phase, sep, item = text.partition(".")
+    if not sep or not phase.isdigit() or not item:
+        raise argparse.ArgumentTypeError(f"expected PHASE.ID (for example 0.install-ups), got '{text}'")
+    return int(phase), item
+
+
+def _phase(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a phase number, got '{text}'")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="cockpit",
+        description="Walks a homelab rebuild through phases 0-6: gates, tasks, criteria, per-service cutover.",
+        epilog=EPILOG,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common], epilog=EPILOG)
+
+    add("validate", "check the config and the phases without doing anything else")
+    add("status", "every phase with its state, tasks and criteria; the services and their states")
+    p = add("check", "evaluate the criteria of a phase (or of all), record them, open gates that pass")
+    p.add_argument("phase", nargs="?", type=_phase, help="phase number (default: all phases)")
+    p = add("show", "a phase with its tasks, runbooks and criteria")
+    p.add_argument("phase", type=_phase, help="phase number")
+    p = add("task", "mark a task done or undo it, with a note")
+    p.add_argument("verb", choices=["done", "undo"], help="done or undo")
+    p.add_argument("item", type=_item, metavar="PHASE.TASK", help="for example 0.install-ups")
+    p.add_argument("--note", default="", help="what was done, where the evidence is")
+    p = add("attest", "attest a manual criterion with evidence (or revoke an attestation)")
+    p.add_argument("item", type=_item, metavar="PHASE.CRITERION", help="for example 0.ups-purchased")
+    p.add_argument("--evidence", default="", help="what you observed and where it is recorded")
+    p.add_argument("--revoke", action="store_true", help="withdraw the attestation (give --evidence as the reason)")
+    p = add("override", "open a phase whose gate is closed, for a typed reason (audited, flagged)")
+    p.add_argument("phase", type=_phase, help="phase number")
+    p.add_argument("--reason", default="", help="why the gate is overridden")
+    p = add("audit", "the audit journal, newest first")
+    p.add_argument("--limit", type=int, default=50, help="how many events (default 50; 0 for all)")
+    p.add_argument("--action", default=None, help="only actions starting with this (for example task.)")
+    return parser

@@ -1,0 +1,85 @@
+"""Provides the plain-text views of the CLI (status, check results, a phase, the audit trail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cockpit.cli.output import out
+from cockpit.models.phases import Phase
+from cockpit.results import CheckResult
+
+
+def _criteria_summary(counts: dict[str, int]) -> str:
+    parts = [f"{counts['pass']}/{counts['total']} pass"]
+    parts += [f"{counts[k]} {k.replace('_', ' ')}" for k in ("fail", "error", "inconclusive", "not_evaluated") if counts[k]]
+    return ", ".join(parts)
+
+
+def status(report: dict[str, Any]) -> None:
+    config = report["config"]
+    if config["origin"] == "example":
+        out("(no cockpit.toml found: showing the embedded example inventory; see README, Configuration)")
+    store = report["store"]
+    holder = store["lock_holder"]
+    lock = f"locked by {holder.get('user')}@{holder.get('host')} pid {holder.get('pid')}" if holder else "not locked"
+    out(f"config {config['path']}  store {store['dir']} ({lock})")
+    out("")
+    for phase in report["phases"]:
+        flag = " OVERRIDDEN" if phase["overridden"] else ""
+        out(f"Phase {phase['id']}  {phase['state'].upper():<8}{flag}  {phase['title']}")
+        out(f"         tasks {phase['tasks_done']}/{phase['tasks_total']}   criteria {_criteria_summary(phase['criteria'])}")
+        if phase["overridden"]:
+            out(f"         override reason: {phase['override_reason']}")
+        for regression in phase["regressions"]:
+            out(f"         REGRESSION: {regression}")
+    out("")
+    out("Services")
+    for service in report["services"]:
+        out(f"  {service['name']:<18} {service['hostname']:<32} phase {service['phase']}  {service['state']}")
+
+
+def results(items: list[CheckResult]) -> None:
+    current = None
+    for r in items:
+        if r.phase != current:
+            current = r.phase
+            out(f"Phase {r.phase}")
+        line = f"  {r.kind:<5} {r.criterion:<34} {r.type:<24} {r.result.upper().replace('_', ' ')}"
+        out(line)
+        if r.observed is not None or r.expected is not None:
+            out(f"        observed: {r.observed}   expected: {r.expected}")
+        if r.evidence:
+            out(f"        evidence: {r.evidence}")
+        if r.detail and r.result != "pass":
+            out(f"        {r.detail}")
+
+
+def phase(phase: Phase, state: str, tasks: list[dict[str, Any]], criteria: list[CheckResult]) -> None:
+    out(f"Phase {phase.id}: {phase.title}  [{state}]")
+    out(f"Goal: {phase.goal}")
+    by_id = {c.criterion: c for c in criteria}
+    for kind, title in (("entry", "Entry criteria"), ("exit", "Exit criteria")):
+        out("")
+        out(title)
+        for criterion in getattr(phase, kind):
+            result = by_id[criterion.id]
+            out(f"  [{result.result.upper().replace('_', ' '):<13}] {criterion.id}: {criterion.title} ({criterion.check.type})")
+    out("")
+    out("Tasks")
+    for task, record in zip(phase.tasks, tasks, strict=True):
+        mark = "x" if record.get("done") else " "
+        optional = "" if task.required else " (optional)"
+        out(f"  [{mark}] {task.id}: {task.title}{optional}")
+        if record.get("note"):
+            out(f"        note: {record['note']}")
+        for line in task.runbook.strip().splitlines():
+            out(f"        | {line}")
+
+
+def audit(events: list[dict[str, Any]]) -> None:
+    for e in events:
+        who = e.get("operator") or {}
+        via = f" via {who['ssh_client']}" if who.get("ssh_client") else ""
+        out(f"#{e['seq']:<6} {e['time']}  {who.get('user')}@{who.get('host')}{via}  {e['action']}  {e['subject']}  {e['outcome']}")
+        if e.get("before") is not None or e.get("after") is not None:
+            out(f"         before: {e.get('before')}  after: {e.get('after')}")

@@ -1,0 +1,224 @@
+"""Provides the Cockpit facade: the one set of calls both the CLI and the TUI use.
+
+Every change goes through the store (journal first, then state); every refusal is a typed
+error carrying its exit code. Nothing here knows about terminals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cockpit.checks import CheckContext, evaluate
+from cockpit.errors import InputError, RefusedError
+from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
+from cockpit.models.phases import Phase
+from cockpit.operator import Operator, current_operator
+from cockpit.project import Project
+from cockpit.results import CheckResult
+from cockpit.store.lock import describe_holder
+from cockpit.store.state import Store
+
+MIN_REASON = 8
+
+
+@dataclass
+class CheckRun:
+    """The outcome of `check`: every result, whether they were recorded, and the gates that opened."""
+
+    results: list[CheckResult]
+    recorded: bool
+    not_recorded_reason: str | None = None
+    latched: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.results) and all(r.passed for r in self.results)
+
+
+class Cockpit:
+    """The project plus its store, opened for writing or as a read-only snapshot."""
+
+    def __init__(self, project: Project, store: Store, lock_holder: dict[str, Any] | None = None) -> None:
+        self.project = project
+        self.store = store
+        self.lock_holder = lock_holder or {}
+
+    @classmethod
+    def open(cls, project: Project, *, write: bool, operator: Operator | None = None,
+             fall_back_to_read: bool = False) -> Cockpit:
+        """Open for writing (LockedError when someone else writes) or reading (never locks).
+
+        With `fall_back_to_read`, a locked store opens read-only instead and names its holder.
+        """
+        operator = operator or current_operator()
+        if write:
+            try:
+                return cls(project, Store.open_writer(project.state_dir, operator))
+            except RefusedError as exc:
+                if not fall_back_to_read:
+                    raise
+                holder = getattr(exc, "holder", {})
+                return cls(project, Store.open_reader(project.state_dir, operator), holder)
+        store = Store.open_reader(project.state_dir, operator)
+        return cls(project, store, store.lock.holder())
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Cockpit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def phase(self, phase_id: int) -> Phase:
+        phase = self.project.phase(phase_id)
+        if phase is None:
+            known = ", ".join(str(p.id) for p in self.project.phases)
+            raise InputError(f"no phase {phase_id} (phases: {known})")
+        return phase
+
+    def states(self) -> dict[int, PhaseState]:
+        return phase_states(self.project, self.store)
+
+    def _require_open(self, phase: Phase, allowed: tuple[PhaseState, ...], what: str) -> None:
+        state = self.states()[phase.id]
+        if state not in allowed:
+            why = {
+                "locked": f"phase {phase.id - 1} is not complete",
+                "ready": "its entry criteria have not all passed (run: cockpit check "
+                f"{phase.id})",
+            }.get(state, state)
+            raise RefusedError(
+                f"cannot {what}: phase {phase.id} is {state} ({why}); phases are sequential, no skipping "
+                f"ahead. To open it anyway: cockpit override {phase.id} --reason '...'"
+            )
+
+    # -- reading --------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        states = self.states()
+        phases = [phase_status(self.project, self.store, p, states[p.id]).as_dict() for p in self.project.phases]
+        services = []
+        for service in self.project.config.inventory.services:
+            record = self.store.service_record(service.name) or {}
+            services.append({"name": service.name, "hostname": service.hostname, "phase": service.phase,
+                             "cutover": service.cutover, "state": record.get("state", "planned")})
+        return {
+            "phases": phases,
+            "services": services,
+            "store": {
+                "dir": str(self.project.state_dir),
+                "read_only": not self.store.writable,
+                "lock_holder": self.lock_holder or None,
+            },
+            "config": {"path": str(self.project.config.source.path), "origin": self.project.config.source.origin},
+        }
+
+    def criteria(self, phase_id: int) -> list[CheckResult]:
+        phase = self.phase(phase_id)
+        return [latest_result(self.project, self.store, phase, kind, c.id) for kind, c in phase.criteria()]
+
+    def audit(self, limit: int | None = None, action: str | None = None) -> list[dict[str, Any]]:
+        """Journal events, newest first."""
+        found: list[dict[str, Any]] = []
+        for event in self.store.journal.reverse_events():
+            if action and not event["action"].startswith(action):
+                continue
+            found.append(event)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+
+    # -- checks and gates -----------------------------------------------------------------
+
+    def check(self, phase_ids: list[int]) -> CheckRun:
+        """Evaluate the phases' criteria; record them and open gates when the store is writable."""
+        phases = [self.phase(i) for i in phase_ids]
+        results: list[CheckResult] = []
+        for phase in phases:
+            for kind, criterion in phase.criteria():
+                results.append(evaluate(criterion, CheckContext(self.project, self.store, phase.id, kind)))
+        if not self.store.writable:
+            holder = describe_holder(self.lock_holder) if self.lock_holder else None
+            reason = f"the store is locked by {holder}" if holder else "the store is open read-only"
+            return CheckRun(results, recorded=False, not_recorded_reason=reason)
+        for phase in phases:
+            mine = [r.record() for r in results if r.phase == phase.id]
+            self.store.record("check.recorded", str(phase.id), after={"results": mine})
+        return CheckRun(results, recorded=True, latched=self._advance(phases))
+
+    def _advance(self, phases: list[Phase]) -> list[dict[str, Any]]:
+        """Latch active/complete for the checked phases, in order, with their evidence."""
+        latched = []
+        for phase in sorted(phases, key=lambda p: p.id):
+            record = self.store.phase_record(phase.id)
+            entry = [latest_result(self.project, self.store, phase, "entry", c.id) for c in phase.entry]
+            if self.states()[phase.id] in ("ready", "active") and "active" not in record and all(r.passed for r in entry):
+                event = self.store.record("phase.activated", str(phase.id), after={"evidence": evidence_of(entry)})
+                latched.append({"phase": phase.id, "state": "active", "seq": event["seq"]})
+            exits = [latest_result(self.project, self.store, phase, "exit", c.id) for c in phase.exit]
+            tasks_open = [t.id for t in phase.tasks if t.required and not task_done(self.store, phase.id, t.id)]
+            if (self.states()[phase.id] == "active" and not tasks_open and all(r.passed for r in exits)):
+                evidence = evidence_of(exits)
+                event = self.store.record("phase.completed", str(phase.id), after={"evidence": evidence})
+                latched.append({"phase": phase.id, "state": "complete", "seq": event["seq"]})
+        return latched
+
+    # -- changes --------------------------------------------------------------------------
+
+    def set_task(self, phase_id: int, task_id: str, done: bool, note: str) -> dict[str, Any]:
+        phase = self.phase(phase_id)
+        task = phase.task(task_id)
+        if task is None:
+            raise InputError(f"phase {phase_id} has no task '{task_id}' (tasks: {', '.join(t.id for t in phase.tasks)})")
+        self._require_open(phase, ("active", "complete"), f"change task {phase_id}.{task_id}")
+        before = self.store.task(phase_id, task_id)
+        before_view = {"done": before.get("done"), "note": before.get("note")} if before else None
+        action = "task.done" if done else "task.undone"
+        return self.store.record(action, f"{phase_id}.{task_id}", before=before_view, after={"done": done, "note": note})
+
+    def attest(self, phase_id: int, criterion_id: str, evidence: str) -> dict[str, Any]:
+        phase = self.phase(phase_id)
+        criterion = self._manual_criterion(phase, criterion_id)
+        if not evidence.strip():
+            raise InputError("an attestation needs evidence: --evidence 'what you saw, where it is recorded'")
+        self._require_open(phase, ("ready", "active", "complete"), f"attest {phase_id}.{criterion.id}")
+        before = self.store.attestation(phase_id, criterion_id)
+        return self.store.record("criterion.attested", f"{phase_id}.{criterion_id}",
+                                 before=before and {"evidence": before["evidence"]},
+                                 after={"evidence": evidence.strip()})
+
+    def revoke(self, phase_id: int, criterion_id: str, note: str) -> dict[str, Any]:
+        phase = self.phase(phase_id)
+        self._manual_criterion(phase, criterion_id)
+        before = self.store.attestation(phase_id, criterion_id)
+        if before is None:
+            raise InputError(f"{phase_id}.{criterion_id} is not attested; nothing to revoke")
+        return self.store.record("criterion.revoked", f"{phase_id}.{criterion_id}",
+                                 before={"evidence": before["evidence"]}, after={"note": note})
+
+    def _manual_criterion(self, phase: Phase, criterion_id: str) -> Any:
+        criterion = phase.criterion(criterion_id)
+        if criterion is None:
+            known = ", ".join(c.id for _, c in phase.criteria())
+            raise InputError(f"phase {phase.id} has no criterion '{criterion_id}' (criteria: {known})")
+        if not criterion.manual:
+            raise InputError(
+                f"{phase.id}.{criterion_id} is checked by {criterion.check.type}, not attested; run: cockpit check {phase.id}"
+            )
+        return criterion
+
+    def override(self, phase_id: int, reason: str) -> dict[str, Any]:
+        """Open a phase whose gate is closed, for a typed reason; it stays flagged as overridden."""
+        phase = self.phase(phase_id)
+        reason = reason.strip()
+        if len(reason) < MIN_REASON:
+            raise InputError(f"an override needs a typed reason of at least {MIN_REASON} characters: --reason '...'")
+        state = self.states()[phase.id]
+        if state in ("active", "complete"):
+            raise InputError(f"phase {phase_id} is already {state}; there is no closed gate to override")
+        return self.store.record("phase.overridden", str(phase_id), before={"state": state}, after={"reason": reason})

@@ -1,0 +1,1 @@
+"""Provides the typed models of cockpit's input files: phases, checks and the inventory."""

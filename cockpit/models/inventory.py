@@ -1,0 +1,193 @@
+"""Provides the inventory model of cockpit.toml: hosts, DNS servers, backends and services.
+
+Secrets never sit in the TOML: a secret field is `{ env = "NAME" }` or `{ file = "PATH" }`.
+"""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from cockpit.models.base import Slug, Strict, Text
+
+HOST_ROLES = (
+    "nas",
+    "hypervisor-primary",
+    "hypervisor-secondary",
+    "docker",
+    "idp",
+    "gateway",
+    "switch",
+    "dns",
+    "backup",
+    "k3s-server",
+    "k3s-agent",
+    "workstation",
+    "other",
+)
+
+
+def _no_plain_secret(value: object) -> object:
+    if isinstance(value, str):
+        raise ValueError(
+            "secrets never sit in the TOML: write { env = \"VARIABLE\" } or { file = \"/path/0600-file\" }"
+        )
+    return value
+
+
+class SecretRef(Strict):
+    """Where a secret comes from: an environment variable or a file readable only by its owner."""
+
+    env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of env or file")
+        return self
+
+
+Secret = Annotated[SecretRef, BeforeValidator(_no_plain_secret)]
+Address = IPv4Address | IPv6Address
+
+
+class Host(Strict):
+    """A machine of the homelab."""
+
+    name: Slug
+    role: Literal[HOST_ROLES]  # type: ignore[valid-type]
+    address: Address
+    vlan: int = Field(ge=1, le=4094)
+    description: str = ""
+
+
+class Endpoint(Strict):
+    """An address and port, written `host:port` in TOML."""
+
+    host: str
+    port: int = Field(ge=1, le=65535)
+
+    @classmethod
+    def parse(cls, value: object) -> object:
+        if isinstance(value, str):
+            host, sep, port = value.rpartition(":")
+            if not sep or not port.isdigit() or not host:
+                raise ValueError(f"expected host:port, got '{value}'")
+            return {"host": host.strip("[]"), "port": int(port)}
+        return value
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+HostPort = Annotated[Endpoint, BeforeValidator(Endpoint.parse)]
+
+
+class Tls(Strict):
+    """TLS verification: on by default; a CA file or a SHA-256 pin for a self-signed certificate."""
+
+    verify: bool = True
+    ca_file: Path | None = None
+    fingerprint: str | None = Field(default=None, pattern=r"^([0-9A-Fa-f]{2}:?){32}$")
+
+
+class DnsServer(Strict):
+    """A DNS server that answers the services' names: its API and its DNS port."""
+
+    name: Slug
+    kind: Literal["adguard", "pihole"]
+    role: Literal["primary", "secondary"]
+    api_url: Annotated[str, Field(pattern=r"^https?://")]
+    dns: HostPort
+    username: str | None = None
+    password: Secret | None = None
+    tls: Tls = Tls()
+
+
+class Proxmox(Strict):
+    """The Proxmox VE API, reached with an API token."""
+
+    api_url: Annotated[str, Field(pattern=r"^https://")]
+    token_id: Annotated[str, Field(pattern=r"^[^@\s]+@[^!\s]+![^\s]+$")]
+    token_secret: Secret
+    tls: Tls = Tls()
+
+
+class Nut(Strict):
+    """The NUT server (upsd) on the NAS."""
+
+    address: HostPort
+    ups: Slug
+    username: str | None = None
+    password: Secret | None = None
+
+
+class Unifi(Strict):
+    """The UniFi gateway, read-only, through a local account."""
+
+    api_url: Annotated[str, Field(pattern=r"^https://")]
+    username: str
+    password: Secret
+    site: str = "default"
+    tls: Tls = Tls()
+
+
+def _status_range(value: object) -> object:
+    if isinstance(value, int):
+        return (value, value)
+    return value
+
+
+class HealthCheck(Strict):
+    """How to tell that a service answers: scheme, port, path and expected status range."""
+
+    scheme: Literal["http", "https"] = "https"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    path: str = Field(default="/", pattern=r"^/")
+    expect_status: Annotated[tuple[int, int], BeforeValidator(_status_range)] = (200, 399)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (443 if self.scheme == "https" else 80)
+
+
+class Service(Strict):
+    """One move of a service: from its v2 address to its v3 address, owned by a phase.
+
+    A later move of the same service (Docker to the cluster in phase 6) is a service of its own
+    that `follows` the earlier one: its hostnames default to the earlier move's, and its v2 (the
+    address it moves from) to the earlier move's v3.
+    """
+
+    name: Slug
+    title: str = ""
+    hostnames: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9*][A-Za-z0-9.-]*$")]] = []
+    v2: Address | None = None
+    v3: Address
+    health: HealthCheck = HealthCheck()
+    phase: int = Field(ge=0)
+    cutover: Literal["dns", "manual"] = "dns"
+    follows: Slug | None = None
+    runbook: str = ""
+
+    @property
+    def hostname(self) -> str:
+        return self.hostnames[0]
+
+
+class Inventory(Strict):
+    """The whole cockpit.toml."""
+
+    state_dir: Path | None = None
+    phases_dir: Path | None = None
+    example: bool = Field(default=False, description="an example inventory: never contacted")
+    hosts: list[Host] = []
+    dns_servers: list[DnsServer] = []
+    proxmox: Proxmox | None = None
+    nut: Nut | None = None
+    unifi: Unifi | None = None
+    services: list[Service] = []

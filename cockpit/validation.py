@@ -1,0 +1,69 @@
+"""Provides the translation of pydantic errors into operator-readable problems (file, line, field)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cockpit.errors import InputError, InputProblem
+from cockpit.models.checks import CHECK_TYPES
+from cockpit.tomlfile import Loc, TomlDocument
+
+
+def _input_path(data: Any, loc: Loc) -> Loc:
+    """Keep only the parts of pydantic's loc that exist in the input (drops union tags and member names)."""
+    kept: list[str | int] = []
+    node = data
+    for position, part in enumerate(loc):
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            kept.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            kept.append(part)
+            node = node[part]
+        elif position == len(loc) - 1 and isinstance(node, dict):
+            kept.append(part)  # a missing field: name it
+        # anything else is a name pydantic added (union member, discriminator tag): skip it
+    return tuple(kept)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "union_tag_invalid":
+        return f"unknown check type '{ctx.get('tag')}' (known: {', '.join(CHECK_TYPES)})"
+    if kind == "union_tag_not_found":
+        return f"missing 'type' (known: {', '.join(CHECK_TYPES)})"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message[:1].lower() + message[1:]
+
+
+def problems_from(doc: TomlDocument, exc: ValidationError) -> list[InputProblem]:
+    """One problem per field, in file order, with the union alternatives merged."""
+    merged: dict[Loc, list[str]] = {}
+    for error in exc.errors():
+        loc = _input_path(doc.data, tuple(error["loc"]))
+        messages = merged.setdefault(loc, [])
+        text = _message(error)
+        if text not in messages:
+            messages.append(text)
+    problems = [doc.problem(loc, " or ".join(msgs)) for loc, msgs in merged.items()]
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_document(doc: TomlDocument, model: type[M]) -> M:
+    """Validate a whole TOML document against a model, or raise InputError naming every problem."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(problems_from(doc, exc)) from exc
