@@ -6,6 +6,7 @@ them, the embedded example inventory (modelled on the seed's homelab, never cont
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -15,7 +16,7 @@ import platformdirs
 
 from cockpit.errors import InputError, InputProblem, SecretError
 from cockpit.models.inventory import Host, Inventory, SecretRef, Service
-from cockpit.secrets import check_secret_file, secret_file_path
+from cockpit.secrets import check_secret_file, resolve_secret, secret_file_path
 from cockpit.tomlfile import TomlDocument, read_toml
 from cockpit.validation import validate_document
 
@@ -172,6 +173,13 @@ def _secret_refs(inv: Inventory) -> list[tuple[tuple[str | int, ...], SecretRef]
 def secret_refs(config: LoadedConfig) -> list[tuple[tuple[str | int, ...], SecretRef]]:
     """Every secret reference of the inventory with where it was written."""
     return _secret_refs(config.inventory)
+
+
+def register_known_secrets(config: LoadedConfig) -> None:
+    """Resolve what can be resolved so the redactor knows it; a missing secret is not an error here."""
+    for _, ref in secret_refs(config):
+        with contextlib.suppress(SecretError, OSError):
+            resolve_secret(ref, config.base_dir)
 
 
 def _secret_files(doc: TomlDocument, inv: Inventory) -> list[InputProblem]:

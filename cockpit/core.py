@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cockpit.config import register_known_secrets
 from cockpit.checks import CheckContext, evaluate
 from cockpit.errors import InputError, RefusedError
 from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
@@ -52,6 +53,7 @@ class Cockpit:
         With `fall_back_to_read`, a locked store opens read-only instead and names its holder.
         """
         operator = operator or current_operator()
+        register_known_secrets(project.config)
         if write:
             try:
                 return cls(project, Store.open_writer(project.state_dir, operator))

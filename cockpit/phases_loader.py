@@ -87,7 +87,7 @@ def _ordering(loaded: list[LoadedPhase]) -> list[InputProblem]:
             problems.append(item.doc.problem(("id",), f"duplicate phase id {item.phase.id} (also in {other})"))
         by_id.setdefault(item.phase.id, item)
     expected = set(range(len(by_id)))
-    if by_id and set(by_id) != expected:
+    if not problems and by_id and set(by_id) != expected:
         missing = sorted(expected - set(by_id)) or [len(by_id)]
         last = by_id[max(by_id)]
         problems.append(

@@ -50,6 +50,8 @@ def problems_from(doc: TomlDocument, exc: ValidationError) -> list[InputProblem]
     merged: dict[Loc, list[str]] = {}
     for error in exc.errors():
         loc = _input_path(doc.data, tuple(error["loc"]))
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc = (*loc, "type")  # point at the discriminator the operator wrote (or forgot)
         messages = merged.setdefault(loc, [])
         text = _message(error)
         if text not in messages:

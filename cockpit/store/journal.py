@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.operator import Operator
+from cockpit.secrets import REDACTOR
 from cockpit.store.fsutil import fsync_dir
 
 BLOCK = 64 * 1024
@@ -116,7 +117,10 @@ class Journal:
             "outcome": outcome,
         }
         event.update(extra)
-        line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        # A secret pasted into a note or evidence never reaches the journal (nor the state built from it).
+        text = REDACTOR.redact(json.dumps(event, separators=(",", ":"), ensure_ascii=False))
+        event = json.loads(text)
+        line = (text + "\n").encode("utf-8")
         fd = self._fd_required
         view = memoryview(line)
         while view:

@@ -70,6 +70,8 @@ class Store:
         return store
 
     def _open_for_writing(self) -> None:
+        for leftover in self.directory.glob(f".{STATE_FILE}*.tmp"):
+            leftover.unlink(missing_ok=True)  # a writer killed mid-write; never part of the state
         raw = read_store_file(self.state_path)
         created = raw is None
         if raw is not None:
