@@ -30,8 +30,16 @@ AFTER = {"done": True, "note": "UPS installed on the rack shelf, runtime 41 min 
 
 
 def event_line(seq: int) -> bytes:
-    event = {"seq": seq, "time": "2026-11-27T02:00:00.000000Z", "operator": OP.as_dict(), "action": "task.done",
-             "subject": "0.install-ups", "before": None, "after": AFTER, "outcome": "ok"}
+    event = {
+        "seq": seq,
+        "time": "2026-11-27T02:00:00.000000Z",
+        "operator": OP.as_dict(),
+        "action": "task.done",
+        "subject": "0.install-ups",
+        "before": None,
+        "after": AFTER,
+        "outcome": "ok",
+    }
     return (json.dumps(event, separators=(",", ":")) + "\n").encode()
 
 
@@ -40,8 +48,10 @@ def prefill(directory: Path, count: int) -> None:
     directory.mkdir(parents=True)
     with open(directory / JOURNAL_FILE, "wb") as handle:
         handle.writelines(event_line(seq) for seq in range(1, count + 1))
-    state = {"meta": {"1": {"schema_version": 1, "journal_seq": count, "created": "2026-11-27T00:00:00Z"}},
-             "tasks": {"1": {"key": "0.install-ups", "phase": 0, "task": "install-ups", **AFTER, "seq": count}}}
+    state = {
+        "meta": {"1": {"schema_version": 1, "journal_seq": count, "created": "2026-11-27T00:00:00Z"}},
+        "tasks": {"1": {"key": "0.install-ups", "phase": 0, "task": "install-ups", **AFTER, "seq": count}},
+    }
     (directory / STATE_FILE).write_text(json.dumps(state))
 
 
@@ -80,8 +90,11 @@ def time_open(directory: Path, n: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dir", default=str(Path(__file__).resolve().parent),
-                        help="where to create the scratch directory (a real disk, not tmpfs)")
+    parser.add_argument(
+        "--dir",
+        default=str(Path(__file__).resolve().parent),
+        help="where to create the scratch directory (a real disk, not tmpfs)",
+    )
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=20)
     args = parser.parse_args()

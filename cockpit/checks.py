@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cockpit.models.checks import ServicesCutOver
-from cockpit.models.phases import Criterion
+from cockpit.models.phases import Criterion, CriterionKind
 from cockpit.project import Project
-from cockpit.results import CheckResult
+from cockpit.results import CheckResult, Outcome
 from cockpit.store.journal import utc_now
 from cockpit.store.state import Store
 
@@ -28,21 +29,21 @@ class CheckContext:
     project: Project
     store: Store
     phase: int
-    kind: str
+    kind: CriterionKind
 
 
 Evaluator = Callable[[Criterion, CheckContext], CheckResult]
 
 
-def _result(criterion: Criterion, ctx: CheckContext, result: str, **fields: object) -> CheckResult:
+def _result(criterion: Criterion, ctx: CheckContext, result: Outcome, **fields: Any) -> CheckResult:
     return CheckResult(
         phase=ctx.phase,
         criterion=criterion.id,
-        kind=ctx.kind,  # type: ignore[arg-type]
+        kind=ctx.kind,
         type=criterion.check.type,
-        result=result,  # type: ignore[arg-type]
+        result=result,
         evaluated_at=utc_now(),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
@@ -50,8 +51,14 @@ def evaluate_manual(criterion: Criterion, ctx: CheckContext) -> CheckResult:
     """A manual criterion passes only by an attestation, with the evidence the operator typed."""
     attestation = ctx.store.attestation(ctx.phase, criterion.id)
     if attestation is None:
-        return _result(criterion, ctx, "not_evaluated", observed="not attested", expected="attestation with evidence",
-                       detail=f"attest with: cockpit attest {ctx.phase}.{criterion.id} --evidence '...'")
+        return _result(
+            criterion,
+            ctx,
+            "not_evaluated",
+            observed="not attested",
+            expected="attestation with evidence",
+            detail=f"attest with: cockpit attest {ctx.phase}.{criterion.id} --evidence '...'",
+        )
     who = attestation["by"]
     return _result(
         criterion,
@@ -67,10 +74,18 @@ def evaluate_services_cut_over(criterion: Criterion, ctx: CheckContext) -> Check
     """Every service whose move the phase owns is cut over and verified (or finalized)."""
     check = criterion.check
     assert isinstance(check, ServicesCutOver)
-    names = check.services or ctx.project.services_of_phase(check.phase if check.phase is not None else ctx.phase)
+    names = check.services or ctx.project.services_of_phase(
+        check.phase if check.phase is not None else ctx.phase
+    )
     if not names:
-        return _result(criterion, ctx, "inconclusive", observed="no services", expected="all services cut over",
-                       detail="the inventory has no services for this phase")
+        return _result(
+            criterion,
+            ctx,
+            "inconclusive",
+            observed="no services",
+            expected="all services cut over",
+            detail="the inventory has no services for this phase",
+        )
     states = {name: (ctx.store.service_record(name) or {}).get("state", "planned") for name in names}
     pending = sorted(name for name, state in states.items() if state not in SERVICE_DONE_STATES)
     done = len(names) - len(pending)
@@ -84,6 +99,9 @@ def evaluate_services_cut_over(criterion: Criterion, ctx: CheckContext) -> Check
     )
 
 
+# Types answered from the store alone: safe to evaluate even for the example inventory.
+STORE_ONLY = ("manual", "services.cut_over")
+
 EVALUATORS: dict[str, Evaluator] = {
     "manual": evaluate_manual,
     "services.cut_over": evaluate_services_cut_over,
@@ -94,11 +112,13 @@ def evaluate(criterion: Criterion, ctx: CheckContext) -> CheckResult:
     """Evaluate one criterion; a type without an evaluator is reported as not evaluated."""
     started = time.perf_counter()
     evaluator = EVALUATORS.get(criterion.check.type)
+    expected = criterion.check.model_dump(mode="json", exclude={"type"}, exclude_none=True)
     if evaluator is None:
         reason = f"no adapter evaluates {criterion.check.type} checks in this version of cockpit"
-        result = _result(criterion, ctx, "not_evaluated", observed=None, expected=None, detail=reason)
-    elif ctx.project.config.inventory.example and criterion.check.type != "manual" and criterion.check.type != "services.cut_over":
-        result = _result(criterion, ctx, "not_evaluated", detail="example inventory: cockpit never contacts its hosts")
+        result = _result(criterion, ctx, "not_evaluated", expected=expected, detail=reason)
+    elif ctx.project.config.inventory.example and criterion.check.type not in STORE_ONLY:
+        reason = "example inventory: cockpit never contacts its hosts"
+        result = _result(criterion, ctx, "not_evaluated", expected=expected, detail=reason)
     else:
         result = evaluator(criterion, ctx)
     result.duration_ms = round((time.perf_counter() - started) * 1000, 3)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -90,7 +92,12 @@ def load_config(source: ConfigSource) -> LoadedConfig:
 
 def _unique_names(doc: TomlDocument, inv: Inventory) -> list[InputProblem]:
     problems = []
-    for table, items in (("hosts", inv.hosts), ("dns_servers", inv.dns_servers), ("services", inv.services)):
+    tables: tuple[tuple[str, Sequence[Any]], ...] = (
+        ("hosts", inv.hosts),
+        ("dns_servers", inv.dns_servers),
+        ("services", inv.services),
+    )
+    for table, items in tables:
         seen: dict[str, int] = {}
         for position, item in enumerate(items):
             if item.name in seen:
@@ -140,7 +147,10 @@ def _link_services(doc: TomlDocument, inv: Inventory) -> tuple[Inventory, list[I
                 problems.append(doc.problem((*loc, "follows"), message))
             else:
                 service = service.model_copy(
-                    update={"hostnames": service.hostnames or earlier.hostnames, "v2": service.v2 or earlier.v3}
+                    update={
+                        "hostnames": service.hostnames or earlier.hostnames,
+                        "v2": service.v2 or earlier.v3,
+                    }
                 )
         if not service.hostnames:
             problems.append(doc.problem((*loc, "hostnames"), "a service needs at least one hostname"))
@@ -152,7 +162,7 @@ def _link_services(doc: TomlDocument, inv: Inventory) -> tuple[Inventory, list[I
 
 def _dns_roles(doc: TomlDocument, inv: Inventory) -> list[InputProblem]:
     if inv.dns_servers and not any(s.role == "primary" for s in inv.dns_servers):
-        return [doc.problem(("dns_servers",), "no DNS server has role = \"primary\"")]
+        return [doc.problem(("dns_servers",), 'no DNS server has role = "primary"')]
     return []
 
 

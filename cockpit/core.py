@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cockpit.config import register_known_secrets
 from cockpit.checks import CheckContext, evaluate
+from cockpit.config import register_known_secrets
 from cockpit.errors import InputError, RefusedError
 from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
-from cockpit.models.phases import Phase
+from cockpit.models.phases import Criterion, Phase, Task
 from cockpit.operator import Operator, current_operator
 from cockpit.project import Project
 from cockpit.results import CheckResult
@@ -21,6 +21,69 @@ from cockpit.store.lock import describe_holder
 from cockpit.store.state import Store
 
 MIN_REASON = 8
+
+
+def find_phase(project: Project, phase_id: int) -> Phase:
+    phase = project.phase(phase_id)
+    if phase is None:
+        known = ", ".join(str(p.id) for p in project.phases)
+        raise InputError(f"no phase {phase_id} (phases: {known})")
+    return phase
+
+
+def find_task(project: Project, phase_id: int, task_id: str) -> Task:
+    phase = find_phase(project, phase_id)
+    task = phase.task(task_id)
+    if task is None:
+        raise InputError(
+            f"phase {phase_id} has no task '{task_id}' (tasks: {', '.join(t.id for t in phase.tasks)})"
+        )
+    return task
+
+
+def find_manual_criterion(project: Project, phase_id: int, criterion_id: str) -> Criterion:
+    phase = find_phase(project, phase_id)
+    criterion = phase.criterion(criterion_id)
+    if criterion is None:
+        known = ", ".join(c.id for _, c in phase.criteria())
+        raise InputError(f"phase {phase_id} has no criterion '{criterion_id}' (criteria: {known})")
+    if not criterion.manual:
+        raise InputError(
+            f"{phase_id}.{criterion_id} is checked by {criterion.check.type}, not attested; run: cockpit check {phase_id}"
+        )
+    return criterion
+
+
+def require_text(value: str, message: str, minimum: int = 1) -> str:
+    """Evidence and reasons are typed by a person: blank (or too short) is bad input."""
+    value = value.strip()
+    if len(value) < minimum:
+        raise InputError(message)
+    return value
+
+
+EVIDENCE_NEEDED = "an attestation needs evidence: --evidence 'what you saw, where it is recorded'"
+REASON_NEEDED = f"an override needs a typed reason of at least {MIN_REASON} characters: --reason '...'"
+
+
+def validate_change(
+    project: Project,
+    command: str,
+    phase_id: int,
+    item: str | None = None,
+    text: str = "",
+    revoke: bool = False,
+) -> None:
+    """Check a change's arguments before the store is opened, so bad input writes nothing."""
+    if command == "task":
+        find_task(project, phase_id, item or "")
+    elif command == "attest":
+        find_manual_criterion(project, phase_id, item or "")
+        if not revoke:
+            require_text(text, EVIDENCE_NEEDED)
+    elif command == "override":
+        find_phase(project, phase_id)
+        require_text(text, REASON_NEEDED, MIN_REASON)
 
 
 @dataclass
@@ -46,8 +109,14 @@ class Cockpit:
         self.lock_holder = lock_holder or {}
 
     @classmethod
-    def open(cls, project: Project, *, write: bool, operator: Operator | None = None,
-             fall_back_to_read: bool = False) -> Cockpit:
+    def open(
+        cls,
+        project: Project,
+        *,
+        write: bool,
+        operator: Operator | None = None,
+        fall_back_to_read: bool = False,
+    ) -> Cockpit:
         """Open for writing (LockedError when someone else writes) or reading (never locks).
 
         With `fall_back_to_read`, a locked store opens read-only instead and names its holder.
@@ -77,11 +146,7 @@ class Cockpit:
     # -- lookups --------------------------------------------------------------------------
 
     def phase(self, phase_id: int) -> Phase:
-        phase = self.project.phase(phase_id)
-        if phase is None:
-            known = ", ".join(str(p.id) for p in self.project.phases)
-            raise InputError(f"no phase {phase_id} (phases: {known})")
-        return phase
+        return find_phase(self.project, phase_id)
 
     def states(self) -> dict[int, PhaseState]:
         return phase_states(self.project, self.store)
@@ -91,8 +156,7 @@ class Cockpit:
         if state not in allowed:
             why = {
                 "locked": f"phase {phase.id - 1} is not complete",
-                "ready": "its entry criteria have not all passed (run: cockpit check "
-                f"{phase.id})",
+                "ready": f"its entry criteria have not all passed (run: cockpit check {phase.id})",
             }.get(state, state)
             raise RefusedError(
                 f"cannot {what}: phase {phase.id} is {state} ({why}); phases are sequential, no skipping "
@@ -103,12 +167,21 @@ class Cockpit:
 
     def status(self) -> dict[str, Any]:
         states = self.states()
-        phases = [phase_status(self.project, self.store, p, states[p.id]).as_dict() for p in self.project.phases]
+        phases = [
+            phase_status(self.project, self.store, p, states[p.id]).as_dict() for p in self.project.phases
+        ]
         services = []
         for service in self.project.config.inventory.services:
             record = self.store.service_record(service.name) or {}
-            services.append({"name": service.name, "hostname": service.hostname, "phase": service.phase,
-                             "cutover": service.cutover, "state": record.get("state", "planned")})
+            services.append(
+                {
+                    "name": service.name,
+                    "hostname": service.hostname,
+                    "phase": service.phase,
+                    "cutover": service.cutover,
+                    "state": record.get("state", "planned"),
+                }
+            )
         return {
             "phases": phases,
             "services": services,
@@ -117,7 +190,10 @@ class Cockpit:
                 "read_only": not self.store.writable,
                 "lock_holder": self.lock_holder or None,
             },
-            "config": {"path": str(self.project.config.source.path), "origin": self.project.config.source.origin},
+            "config": {
+                "path": str(self.project.config.source.path),
+                "origin": self.project.config.source.origin,
+            },
         }
 
     def criteria(self, phase_id: int) -> list[CheckResult]:
@@ -159,12 +235,20 @@ class Cockpit:
         for phase in sorted(phases, key=lambda p: p.id):
             record = self.store.phase_record(phase.id)
             entry = [latest_result(self.project, self.store, phase, "entry", c.id) for c in phase.entry]
-            if self.states()[phase.id] in ("ready", "active") and "active" not in record and all(r.passed for r in entry):
-                event = self.store.record("phase.activated", str(phase.id), after={"evidence": evidence_of(entry)})
+            if (
+                self.states()[phase.id] in ("ready", "active")
+                and "active" not in record
+                and all(r.passed for r in entry)
+            ):
+                event = self.store.record(
+                    "phase.activated", str(phase.id), after={"evidence": evidence_of(entry)}
+                )
                 latched.append({"phase": phase.id, "state": "active", "seq": event["seq"]})
             exits = [latest_result(self.project, self.store, phase, "exit", c.id) for c in phase.exit]
-            tasks_open = [t.id for t in phase.tasks if t.required and not task_done(self.store, phase.id, t.id)]
-            if (self.states()[phase.id] == "active" and not tasks_open and all(r.passed for r in exits)):
+            tasks_open = [
+                t.id for t in phase.tasks if t.required and not task_done(self.store, phase.id, t.id)
+            ]
+            if self.states()[phase.id] == "active" and not tasks_open and all(r.passed for r in exits):
                 evidence = evidence_of(exits)
                 event = self.store.record("phase.completed", str(phase.id), after={"evidence": evidence})
                 latched.append({"phase": phase.id, "state": "complete", "seq": event["seq"]})
@@ -173,54 +257,48 @@ class Cockpit:
     # -- changes --------------------------------------------------------------------------
 
     def set_task(self, phase_id: int, task_id: str, done: bool, note: str) -> dict[str, Any]:
-        phase = self.phase(phase_id)
-        task = phase.task(task_id)
-        if task is None:
-            raise InputError(f"phase {phase_id} has no task '{task_id}' (tasks: {', '.join(t.id for t in phase.tasks)})")
-        self._require_open(phase, ("active", "complete"), f"change task {phase_id}.{task_id}")
+        find_task(self.project, phase_id, task_id)
+        self._require_open(self.phase(phase_id), ("active", "complete"), f"change task {phase_id}.{task_id}")
         before = self.store.task(phase_id, task_id)
         before_view = {"done": before.get("done"), "note": before.get("note")} if before else None
         action = "task.done" if done else "task.undone"
-        return self.store.record(action, f"{phase_id}.{task_id}", before=before_view, after={"done": done, "note": note})
+        return self.store.record(
+            action, f"{phase_id}.{task_id}", before=before_view, after={"done": done, "note": note}
+        )
 
     def attest(self, phase_id: int, criterion_id: str, evidence: str) -> dict[str, Any]:
-        phase = self.phase(phase_id)
-        criterion = self._manual_criterion(phase, criterion_id)
-        if not evidence.strip():
-            raise InputError("an attestation needs evidence: --evidence 'what you saw, where it is recorded'")
-        self._require_open(phase, ("ready", "active", "complete"), f"attest {phase_id}.{criterion.id}")
+        find_manual_criterion(self.project, phase_id, criterion_id)
+        evidence = require_text(evidence, EVIDENCE_NEEDED)
+        self._require_open(
+            self.phase(phase_id), ("ready", "active", "complete"), f"attest {phase_id}.{criterion_id}"
+        )
         before = self.store.attestation(phase_id, criterion_id)
-        return self.store.record("criterion.attested", f"{phase_id}.{criterion_id}",
-                                 before=before and {"evidence": before["evidence"]},
-                                 after={"evidence": evidence.strip()})
+        return self.store.record(
+            "criterion.attested",
+            f"{phase_id}.{criterion_id}",
+            before=before and {"evidence": before["evidence"]},
+            after={"evidence": evidence},
+        )
 
     def revoke(self, phase_id: int, criterion_id: str, note: str) -> dict[str, Any]:
-        phase = self.phase(phase_id)
-        self._manual_criterion(phase, criterion_id)
+        find_manual_criterion(self.project, phase_id, criterion_id)
         before = self.store.attestation(phase_id, criterion_id)
         if before is None:
             raise InputError(f"{phase_id}.{criterion_id} is not attested; nothing to revoke")
-        return self.store.record("criterion.revoked", f"{phase_id}.{criterion_id}",
-                                 before={"evidence": before["evidence"]}, after={"note": note})
-
-    def _manual_criterion(self, phase: Phase, criterion_id: str) -> Any:
-        criterion = phase.criterion(criterion_id)
-        if criterion is None:
-            known = ", ".join(c.id for _, c in phase.criteria())
-            raise InputError(f"phase {phase.id} has no criterion '{criterion_id}' (criteria: {known})")
-        if not criterion.manual:
-            raise InputError(
-                f"{phase.id}.{criterion_id} is checked by {criterion.check.type}, not attested; run: cockpit check {phase.id}"
-            )
-        return criterion
+        return self.store.record(
+            "criterion.revoked",
+            f"{phase_id}.{criterion_id}",
+            before={"evidence": before["evidence"]},
+            after={"note": note},
+        )
 
     def override(self, phase_id: int, reason: str) -> dict[str, Any]:
         """Open a phase whose gate is closed, for a typed reason; it stays flagged as overridden."""
         phase = self.phase(phase_id)
-        reason = reason.strip()
-        if len(reason) < MIN_REASON:
-            raise InputError(f"an override needs a typed reason of at least {MIN_REASON} characters: --reason '...'")
+        reason = require_text(reason, REASON_NEEDED, MIN_REASON)
         state = self.states()[phase.id]
         if state in ("active", "complete"):
             raise InputError(f"phase {phase_id} is already {state}; there is no closed gate to override")
-        return self.store.record("phase.overridden", str(phase_id), before={"state": state}, after={"reason": reason})
+        return self.store.record(
+            "phase.overridden", str(phase_id), before={"state": state}, after={"reason": reason}
+        )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from cockpit.checks import CheckContext, evaluate_manual
-from cockpit.models.phases import Phase
+from cockpit.models.phases import CriterionKind, Phase
 from cockpit.project import Project
 from cockpit.results import OUTCOMES, CheckResult
 from cockpit.store.state import Store
@@ -68,7 +68,9 @@ def phase_states(project: Project, store: Store) -> dict[int, PhaseState]:
     return states
 
 
-def latest_result(project: Project, store: Store, phase: Phase, kind: str, criterion_id: str) -> CheckResult:
+def latest_result(
+    project: Project, store: Store, phase: Phase, kind: CriterionKind, criterion_id: str
+) -> CheckResult:
     """What is known now: manual criteria from their attestation, others from the last recorded check."""
     criterion = phase.criterion(criterion_id)
     assert criterion is not None
@@ -76,8 +78,14 @@ def latest_result(project: Project, store: Store, phase: Phase, kind: str, crite
         return evaluate_manual(criterion, CheckContext(project, store, phase.id, kind))
     recorded = store.result(phase.id, criterion_id)
     if recorded is None:
-        return CheckResult(phase=phase.id, criterion=criterion_id, kind=kind, type=criterion.check.type,  # type: ignore[arg-type]
-                           result="not_evaluated", detail="never checked")
+        return CheckResult(
+            phase=phase.id,
+            criterion=criterion_id,
+            kind=kind,
+            type=criterion.check.type,
+            result="not_evaluated",
+            detail="never checked",
+        )
     fields = {k: v for k, v in recorded.items() if k in CheckResult.model_fields and k != "phase"}
     return CheckResult(phase=phase.id, **fields)
 
@@ -90,7 +98,7 @@ def task_done(store: Store, phase: int, task: str) -> bool:
 def phase_status(project: Project, store: Store, phase: Phase, state: PhaseState) -> PhaseStatus:
     record = store.phase_record(phase.id)
     results = [latest_result(project, store, phase, kind, c.id) for kind, c in phase.criteria()]
-    counts = {outcome: sum(r.result == outcome for r in results) for outcome in OUTCOMES}
+    counts: dict[str, int] = {outcome: sum(r.result == outcome for r in results) for outcome in OUTCOMES}
     counts["total"] = len(results)
     override = record.get("override")
     return PhaseStatus(
@@ -113,8 +121,11 @@ def _regressions(phase: Phase, record: dict, results: list[CheckResult], store: 
     latched = {"entry"} if "active" in record else set()
     if "complete" in record:
         latched |= {"entry", "exit"}
-        found += [f"required task {t.id} is no longer done" for t in phase.tasks
-                  if t.required and not task_done(store, phase.id, t.id)]
+        found += [
+            f"required task {t.id} is no longer done"
+            for t in phase.tasks
+            if t.required and not task_done(store, phase.id, t.id)
+        ]
     for result in results:
         if result.kind not in latched:
             continue
@@ -128,6 +139,11 @@ def _regressions(phase: Phase, record: dict, results: list[CheckResult], store: 
 def evidence_of(results: list[CheckResult]) -> dict[str, dict[str, object]]:
     """The evidence a latch keeps: each criterion's result as it was when the gate opened."""
     return {
-        r.criterion: {"result": r.result, "observed": r.observed, "evidence": r.evidence, "evaluated_at": r.evaluated_at}
+        r.criterion: {
+            "result": r.result,
+            "observed": r.observed,
+            "evidence": r.evidence,
+            "evaluated_at": r.evaluated_at,
+        }
         for r in results
     }

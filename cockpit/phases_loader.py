@@ -84,13 +84,17 @@ def _ordering(loaded: list[LoadedPhase]) -> list[InputProblem]:
     for item in loaded:
         if item.phase.id in by_id:
             other = by_id[item.phase.id].doc.path
-            problems.append(item.doc.problem(("id",), f"duplicate phase id {item.phase.id} (also in {other})"))
+            problems.append(
+                item.doc.problem(("id",), f"duplicate phase id {item.phase.id} (also in {other})")
+            )
         by_id.setdefault(item.phase.id, item)
     expected = set(range(len(by_id)))
     if not problems and by_id and set(by_id) != expected:
         missing = sorted(expected - set(by_id)) or [len(by_id)]
         last = by_id[max(by_id)]
         problems.append(
-            last.doc.problem(("id",), f"phase ids must run 0..{len(by_id) - 1} without gaps; missing {missing[0]}")
+            last.doc.problem(
+                ("id",), f"phase ids must run 0..{len(by_id) - 1} without gaps; missing {missing[0]}"
+            )
         )
     return problems

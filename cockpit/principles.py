@@ -75,8 +75,7 @@ PRINCIPLES: dict[str, Principle] = {
         Principle(
             "simplicity",
             "Favor simplicity over elegance",
-            "Plex gets a direct port forward, not a reverse proxy. Single Docker VM instead of "
-            "multiple.",
+            "Plex gets a direct port forward, not a reverse proxy. Single Docker VM instead of multiple.",
         ),
     )
 }

@@ -71,7 +71,9 @@ def load_project(config_option: str | None = None, state_option: str | None = No
     problems = _cross_references(config, loaded)
     if problems:
         raise InputError(problems)
-    return Project(config, [item.phase for item in loaded], phases_dir, resolve_state_dir(state_option, config))
+    return Project(
+        config, [item.phase for item in loaded], phases_dir, resolve_state_dir(state_option, config)
+    )
 
 
 def _cross_references(config: LoadedConfig, loaded: list[LoadedPhase]) -> list[InputProblem]:
@@ -88,7 +90,11 @@ def _cross_references(config: LoadedConfig, loaded: list[LoadedPhase]) -> list[I
 
 
 def _criterion_refs(
-    config: LoadedConfig, doc: TomlDocument, loc: tuple[str | int, ...], criterion: Criterion, phase_ids: set[int]
+    config: LoadedConfig,
+    doc: TomlDocument,
+    loc: tuple[str | int, ...],
+    criterion: Criterion,
+    phase_ids: set[int],
 ) -> list[InputProblem]:
     check = criterion.check
     problems: list[InputProblem] = []
@@ -99,7 +105,11 @@ def _criterion_refs(
         for index, ref in enumerate(refs):
             if not config.hosts_matching(ref):
                 at = (*loc, field, index) if isinstance(value, list) else (*loc, field)
-                what = f"no host with role matching '{ref[5:]}'" if ref.startswith("role:") else f"no host named '{ref}'"
+                what = (
+                    f"no host with role matching '{ref[5:]}'"
+                    if ref.startswith("role:")
+                    else f"no host named '{ref}'"
+                )
                 problems.append(doc.problem(at, f"{what} in the inventory ({config.source.path})"))
     services: list[tuple[str, str]] = []
     if isinstance(check, DnsResolves | HttpOk) and check.service:
@@ -110,12 +120,18 @@ def _criterion_refs(
             problems.append(doc.problem((*loc, "phase"), f"no phase {check.phase}"))
     for field, name in services:
         if config.service(name) is None:
-            problems.append(doc.problem((*loc, field), f"no service named '{name}' in the inventory ({config.source.path})"))
+            problems.append(
+                doc.problem(
+                    (*loc, field), f"no service named '{name}' in the inventory ({config.source.path})"
+                )
+            )
     if isinstance(check, DnsResolves):
         known = {s.name for s in inv.dns_servers}
         for index, server in enumerate(check.servers):
             if server not in known:
-                problems.append(doc.problem((*loc, "servers", index), f"no DNS server named '{server}' in the inventory"))
+                problems.append(
+                    doc.problem((*loc, "servers", index), f"no DNS server named '{server}' in the inventory")
+                )
     return problems
 
 

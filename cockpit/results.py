@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from cockpit.models.phases import CriterionKind
+
 Outcome = Literal["pass", "fail", "error", "inconclusive", "not_evaluated"]
 OUTCOMES: tuple[Outcome, ...] = ("pass", "fail", "error", "inconclusive", "not_evaluated")
 
@@ -19,7 +21,7 @@ class CheckResult(BaseModel):
 
     phase: int
     criterion: str
-    kind: Literal["entry", "exit"]
+    kind: CriterionKind
     type: str
     result: Outcome
     observed: Any = None

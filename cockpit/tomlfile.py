@@ -18,7 +18,9 @@ from cockpit.errors import InputError, InputProblem
 Loc = tuple[str | int, ...]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 _MULTILINE = re.compile(r'("""|\'\'\')')
 
 
@@ -69,7 +71,7 @@ class Locator:
             if key:
                 path = (*table, *_split_key(key.group(1)))
                 loc.lines.setdefault(path, number)
-                rest = line[key.end():]
+                rest = line[key.end() :]
                 quotes = _MULTILINE.findall(rest)
                 if len(quotes) % 2 == 1:
                     in_string = quotes[0]

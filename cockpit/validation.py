@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -11,24 +12,31 @@ from cockpit.models.checks import CHECK_TYPES
 from cockpit.tomlfile import Loc, TomlDocument
 
 
+def _child(node: Any, part: str | int) -> tuple[bool, Any]:
+    """Whether `part` indexes into `node` as written in the input, and the child if so."""
+    if isinstance(node, dict) and isinstance(part, str) and part in node:
+        return True, node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return True, node[part]
+    return False, None
+
+
 def _input_path(data: Any, loc: Loc) -> Loc:
     """Keep only the parts of pydantic's loc that exist in the input (drops union tags and member names)."""
     kept: list[str | int] = []
     node = data
     for position, part in enumerate(loc):
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
+        found, child = _child(node, part)
+        if found:
             kept.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            kept.append(part)
-            node = node[part]
+            node = child
         elif position == len(loc) - 1 and isinstance(node, dict):
             kept.append(part)  # a missing field: name it
         # anything else is a name pydantic added (union member, discriminator tag): skip it
     return tuple(kept)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "missing":

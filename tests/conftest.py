@@ -44,7 +44,7 @@ v3 = "192.168.30.10"
 phase = 1
 """
 
-PHASE0 = '''\
+PHASE0 = """\
 id = 0
 title = "Power"
 goal = "UPS first"
@@ -79,9 +79,9 @@ principle = "ups-protection"
 type = "manual"
 prompt = "What you saw"
 why_manual = "A human watches the order"
-'''
+"""
 
-PHASE1 = '''\
+PHASE1 = """\
 id = 1
 title = "Services"
 goal = "Cut over"
@@ -106,9 +106,9 @@ principle = "hypervisor-redundancy"
 [exit.check]
 type = "proxmox.node_online"
 node = "role:hypervisor-primary"
-'''
+"""
 
-PHASE2 = '''\
+PHASE2 = """\
 id = 2
 title = "Later"
 goal = "Later"
@@ -127,7 +127,7 @@ principle = "kubernetes-ready"
 type = "manual"
 prompt = "Evidence"
 why_manual = "Human judgement"
-'''
+"""
 
 
 @dataclass

@@ -113,3 +113,30 @@ def test_every_change_is_audited_with_operator_before_and_after(cli, monkeypatch
     assert event["operator"]["ssh_client"] == "203.0.113.7"
     assert event["before"] is None and event["after"] == {"evidence": "invoice"}
     assert event["outcome"] == "ok"
+
+
+def test_bad_arguments_to_a_change_write_nothing(lab, cli):
+    for args in (
+        ("task", "done", "0.nope"),
+        ("attest", "0.nope", "--evidence", "x"),
+        ("attest", "0.ups-bought", "--evidence", "  "),
+        ("override", "1", "--reason", "short"),
+        ("override", "8", "--reason", "a long enough reason"),
+        ("attest", "0.install-ups", "--evidence", "x"),
+    ):
+        result = cli(*args)
+        assert result.code == 2, args
+    assert not lab.state.exists()
+
+
+def test_an_empty_store_file_stops_every_command_with_exit_2(lab, cli):
+    cli("attest", "0.ups-bought", "--evidence", "invoice")
+    (lab.state / "cockpit-state.json").write_bytes(b"")
+    for args in (("status",), ("attest", "0.ups-bought", "--evidence", "again"), ("check", "0")):
+        result = cli(*args)
+        assert result.code == 2
+        assert (
+            "the store file is empty; refusing to use it. restore the previous generation with: cp"
+            in result.err
+        )
+    assert (lab.state / "cockpit-state.json").read_bytes() == b""

@@ -30,7 +30,10 @@ def hold_lock(state):
 def cockpit(lab, *args):
     return subprocess.run(
         [sys.executable, "-m", "cockpit", "--config", str(lab.config), *args],
-        capture_output=True, text=True, env=cockpit_env(TEST_ADGUARD_PASSWORD="x" * 8), timeout=60,
+        capture_output=True,
+        text=True,
+        env=cockpit_env(TEST_ADGUARD_PASSWORD="x" * 8),
+        timeout=60,
     )
 
 

@@ -20,8 +20,11 @@ def test_no_module_below_the_ui_imports_textual():
         if "tui" in path.relative_to(ROOT / "cockpit").parts:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             offenders += [f"{path}: {n}" for n in names if n.split(".")[0] == "textual"]
     assert offenders == []
 
@@ -48,7 +51,9 @@ def test_textual_is_pinned_exactly():
     assert re.search(r'"pytest>=8,<9"', text)
 
 
-@pytest.mark.parametrize("command", ["validate", "status", "check", "show", "task", "attest", "override", "audit"])
+@pytest.mark.parametrize(
+    "command", ["validate", "status", "check", "show", "task", "attest", "override", "audit"]
+)
 def test_every_subcommand_has_help(command, capsys):
     from cockpit.cli import main
 
@@ -66,8 +71,12 @@ def test_the_console_script_answers_version_and_help():
 
 
 def test_the_wheel_carries_the_default_phases_and_the_example(tmp_path):
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("cockpit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     phases = sorted(n for n in names if n.startswith("cockpit/default_phases/"))
@@ -75,10 +84,18 @@ def test_the_wheel_carries_the_default_phases_and_the_example(tmp_path):
     assert "cockpit/examples/cockpit.toml" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    probe = ("from cockpit.phases_loader import default_phases_dir, load_phases; d = default_phases_dir(); "
-             "print(d.name, len(load_phases(d)))")
-    out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(site), "PATH": ""},
-                         capture_output=True, text=True, check=True).stdout
+    probe = (
+        "from cockpit.phases_loader import default_phases_dir, load_phases; d = default_phases_dir(); "
+        "print(d.name, len(load_phases(d)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.split() == ["default_phases", str(len(phases))]
 
 
@@ -86,8 +103,12 @@ def test_the_readme_lists_every_manual_criterion_of_the_shipped_phases():
     from cockpit.phases_loader import default_phases_dir, load_phases
 
     readme = (ROOT / "README.md").read_text()
-    manual = [f"{item.phase.id}.{c.id}" for item in load_phases(default_phases_dir())
-              for _, c in item.phase.criteria() if c.manual]
+    manual = [
+        f"{item.phase.id}.{c.id}"
+        for item in load_phases(default_phases_dir())
+        for _, c in item.phase.criteria()
+        if c.manual
+    ]
     assert manual
     listed = re.findall(r"^- `(\d+\.[a-z0-9-]+)`", readme, re.M)
     assert sorted(listed) == sorted(manual)

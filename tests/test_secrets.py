@@ -41,7 +41,10 @@ def test_validate_resolves_every_secret_and_names_the_missing_one(lab, cli, monk
     monkeypatch.delenv("TEST_ADGUARD_PASSWORD")
     result = cli("validate")
     assert result.code == 2
-    assert "cockpit.toml:22: dns_servers[0].password: environment variable TEST_ADGUARD_PASSWORD is not set" in result.err
+    assert (
+        "cockpit.toml:22: dns_servers[0].password: environment variable TEST_ADGUARD_PASSWORD is not set"
+        in result.err
+    )
 
 
 def test_the_debug_log_never_holds_a_secret(lab, cli):

@@ -50,7 +50,9 @@ def test_vlans_with_the_seeds_subnets_and_deny_all_with_the_explicit_allows(phas
 def test_management_never_on_vlan_1_in_the_example():
     inventory = load_config(ConfigSource(EXAMPLE_CONFIG, "example")).inventory
     assert all(h.vlan != 1 for h in inventory.hosts)
-    assert {h.vlan for h in inventory.hosts if h.role in ("hypervisor-primary", "hypervisor-secondary", "gateway")} == {10}
+    assert {
+        h.vlan for h in inventory.hosts if h.role in ("hypervisor-primary", "hypervisor-secondary", "gateway")
+    } == {10}
 
 
 def test_compute_tier_mirror_boot_nut_clients_and_quorum(phases):

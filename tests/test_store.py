@@ -45,7 +45,10 @@ def test_a_change_survives_reopen_and_keeps_the_previous_generation(tmp_path):
         (b'{"meta": {"1": {"schema_version": 1, "journ', "the store file is not valid JSON"),
         (b"[1, 2]", "the store file is not a cockpit store"),
         (b'{"tasks": {}}', "the store file has no schema version"),
-        (b'{"meta": {"1": {"schema_version": 99, "journal_seq": 0}}}', "the store has schema version 99, newer"),
+        (
+            b'{"meta": {"1": {"schema_version": 99, "journal_seq": 0}}}',
+            "the store has schema version 99, newer",
+        ),
     ],
 )
 def test_an_untrusted_store_is_refused_naming_the_file_and_the_backup(tmp_path, content, why):
@@ -76,7 +79,9 @@ def test_a_crash_between_journal_and_state_is_replayed_from_the_journal(tmp_path
     journal.close()
     reader = Store.open_reader(tmp_path, OP)
     assert reader.task(0, "b")["note"] == "only in the journal"
-    assert json.loads((tmp_path / STATE_FILE).read_text())["meta"]["1"]["journal_seq"] == 2  # reader wrote nothing
+    assert (
+        json.loads((tmp_path / STATE_FILE).read_text())["meta"]["1"]["journal_seq"] == 2
+    )  # reader wrote nothing
     store = open_writer(tmp_path)
     assert store.task(0, "b")["note"] == "only in the journal"
     assert store.journal_seq == 3
@@ -143,8 +148,10 @@ def test_migrations_run_from_an_earlier_version_and_keep_a_copy(tmp_path, monkey
         return data
 
     monkeypatch.setitem(schema.MIGRATIONS, 1, rename_note)
-    v1 = {"meta": {"1": {"schema_version": 1, "journal_seq": 0}},
-          "tasks": {"1": {"key": "0.a", "phase": 0, "task": "a", "done": True, "note": "old"}}}
+    v1 = {
+        "meta": {"1": {"schema_version": 1, "journal_seq": 0}},
+        "tasks": {"1": {"key": "0.a", "phase": 0, "task": "a", "done": True, "note": "old"}},
+    }
     (tmp_path / STATE_FILE).write_text(json.dumps(v1))
     store = open_writer(tmp_path)
     assert store.task(0, "a")["comment"] == "old"

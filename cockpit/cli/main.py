@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from cockpit.cli import render
 from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
 from cockpit.config import secret_refs
-from cockpit.core import Cockpit
+from cockpit.core import Cockpit, validate_change
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
 from cockpit.secrets import RedactingFilter, resolve_secret
@@ -50,14 +51,17 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
     if problems:
         raise InputError(problems)
     criteria = [c for p in project.phases for _, c in p.criteria()]
-    summary = {
+    summary: dict[str, Any] = {
         "ok": True,
         "config": str(project.config.source.path),
         "phases_dir": str(project.phases_dir),
         "state_dir": str(project.state_dir),
         "phases": len(project.phases),
         "tasks": sum(len(p.tasks) for p in project.phases),
-        "criteria": {"manual": sum(c.manual for c in criteria), "automated": sum(not c.manual for c in criteria)},
+        "criteria": {
+            "manual": sum(c.manual for c in criteria),
+            "automated": sum(not c.manual for c in criteria),
+        },
         "hosts": len(project.config.inventory.hosts),
         "services": len(project.config.inventory.services),
         "secrets": 0 if example else len(secret_refs(project.config)),
@@ -67,9 +71,13 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
         emit_json(summary)
     else:
         out(f"ok: {summary['config']}")
-        out(f"    {summary['phases']} phases from {summary['phases_dir']}: {summary['tasks']} tasks, "
-            f"{summary['criteria']['automated']} automated and {summary['criteria']['manual']} manual criteria")
-        out(f"    {summary['hosts']} hosts, {summary['services']} services, {summary['secrets']} secrets resolved")
+        out(
+            f"    {summary['phases']} phases from {summary['phases_dir']}: {summary['tasks']} tasks, "
+            f"{summary['criteria']['automated']} automated and {summary['criteria']['manual']} manual criteria"
+        )
+        out(
+            f"    {summary['hosts']} hosts, {summary['services']} services, {summary['secrets']} secrets resolved"
+        )
         if example:
             out("    example inventory: never contacted, so its secrets are not resolved")
         out(f"    state: {summary['state_dir']}")
@@ -92,14 +100,16 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
         ids = [args.phase] if args.phase is not None else [p.id for p in project.phases]
         run = cockpit.check(ids)
     if args.json:
-        emit_json({
-            "phases": ids,
-            "passed": run.all_passed,
-            "recorded": run.recorded,
-            "not_recorded_reason": run.not_recorded_reason,
-            "results": [r.model_dump() for r in run.results],
-            "latched": [{"phase": e["phase"], "state": e["state"]} for e in run.latched],
-        })
+        emit_json(
+            {
+                "phases": ids,
+                "passed": run.all_passed,
+                "recorded": run.recorded,
+                "not_recorded_reason": run.not_recorded_reason,
+                "results": [r.model_dump() for r in run.results],
+                "latched": [{"phase": e["phase"], "state": e["state"]} for e in run.latched],
+            }
+        )
     else:
         render.results(run.results)
         for event in run.latched:
@@ -116,13 +126,23 @@ def cmd_show(project: Project, args: argparse.Namespace) -> int:
         tasks = [dict(cockpit.store.task(phase.id, t.id) or {}) for t in phase.tasks]
         criteria = cockpit.criteria(phase.id)
     if args.json:
-        emit_json({
-            "phase": phase.model_dump(mode="json"),
-            "state": state,
-            "tasks": [{"id": t.id, "done": bool(r.get("done")), "note": r.get("note"), "by": r.get("by"), "at": r.get("at")}
-                      for t, r in zip(phase.tasks, tasks, strict=True)],
-            "criteria": [c.model_dump() for c in criteria],
-        })
+        emit_json(
+            {
+                "phase": phase.model_dump(mode="json"),
+                "state": state,
+                "tasks": [
+                    {
+                        "id": t.id,
+                        "done": bool(r.get("done")),
+                        "note": r.get("note"),
+                        "by": r.get("by"),
+                        "at": r.get("at"),
+                    }
+                    for t, r in zip(phase.tasks, tasks, strict=True)
+                ],
+                "criteria": [c.model_dump() for c in criteria],
+            }
+        )
     else:
         render.phase(phase, state, tasks, criteria)
     return 0
@@ -138,13 +158,19 @@ def _changed(args: argparse.Namespace, event: dict[str, Any], message: str) -> i
 
 def cmd_task(project: Project, args: argparse.Namespace) -> int:
     phase, task = args.item
+    validate_change(project, "task", phase, task)
     with _open(project, args, write=True) as cockpit:
         event = cockpit.set_task(phase, task, args.verb == "done", args.note)
-    return _changed(args, event, f"{phase}.{task}: {'done' if args.verb == 'done' else 'not done'} (event #{event['seq']})")
+    return _changed(
+        args,
+        event,
+        f"{phase}.{task}: {'done' if args.verb == 'done' else 'not done'} (event #{event['seq']})",
+    )
 
 
 def cmd_attest(project: Project, args: argparse.Namespace) -> int:
     phase, criterion = args.item
+    validate_change(project, "attest", phase, criterion, args.evidence, args.revoke)
     with _open(project, args, write=True) as cockpit:
         if args.revoke:
             event = cockpit.revoke(phase, criterion, args.evidence)
@@ -154,9 +180,12 @@ def cmd_attest(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_override(project: Project, args: argparse.Namespace) -> int:
+    validate_change(project, "override", args.phase, text=args.reason)
     with _open(project, args, write=True) as cockpit:
         event = cockpit.override(args.phase, args.reason)
-    return _changed(args, event, f"Phase {args.phase} opened by override (event #{event['seq']}); it stays flagged.")
+    return _changed(
+        args, event, f"Phase {args.phase} opened by override (event #{event['seq']}); it stays flagged."
+    )
 
 
 def cmd_audit(project: Project, args: argparse.Namespace) -> int:
@@ -181,7 +210,14 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
 }
 
 
+def _end_on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP (an SSH link that drops) unwind normally, so the store lock is released cleanly."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _end_on_signal)
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors (2) end here
@@ -193,7 +229,12 @@ def main(argv: list[str] | None = None) -> int:
         _setup_log(args.log)
         log.debug("cockpit %s", " ".join(sys.argv[1:] if argv is None else argv))
         project = load_project(args.config, args.state)
-        log.debug("config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir)
+        log.debug(
+            "config %s, phases %s, state %s",
+            project.config.source.path,
+            project.phases_dir,
+            project.state_dir,
+        )
         command = args.command or "status"
         return COMMANDS[command](project, args)
     except CockpitError as exc:

@@ -6,22 +6,41 @@ import argparse
 
 from cockpit import __version__
 
-EPILOG = "exit codes: 0 done; 1 ran and failed; 2 bad input, nothing written; 3 refused (locked, read-only, gate)"
+EPILOG = (
+    "exit codes: 0 done; 1 ran and failed; 2 bad input, nothing written; 3 refused (locked, read-only, gate)"
+)
 
 
 def _common() -> argparse.ArgumentParser:
     """Options every subcommand takes; SUPPRESS lets them be given before or after the subcommand."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
-                        help="cockpit.toml to use (else $COCKPIT_CONFIG, ./cockpit.toml, the user config dir)")
-    common.add_argument("--state", metavar="DIR", default=argparse.SUPPRESS,
-                        help="store directory (else $COCKPIT_STATE, the config's state_dir, state/ beside the config)")
-    common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS,
-                        help="write a debug log (secrets redacted)")
-    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
-                        help="never take the store lock; changes are refused (exit 3)")
-    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="print machine-readable JSON (shapes in the README)")
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="cockpit.toml to use (else $COCKPIT_CONFIG, ./cockpit.toml, the user config dir)",
+    )
+    common.add_argument(
+        "--state",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="store directory (else $COCKPIT_STATE, the config's state_dir, state/ beside the config)",
+    )
+    common.add_argument(
+        "--log", metavar="FILE", default=argparse.SUPPRESS, help="write a debug log (secrets redacted)"
+    )
+    common.add_argument(
+        "--read-only",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="never take the store lock; changes are refused (exit 3)",
+    )
+    common.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print machine-readable JSON (shapes in the README)",
+    )
     return common
 
 
@@ -65,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("attest", "attest a manual criterion with evidence (or revoke an attestation)")
     p.add_argument("item", type=_item, metavar="PHASE.CRITERION", help="for example 0.ups-purchased")
     p.add_argument("--evidence", default="", help="what you observed and where it is recorded")
-    p.add_argument("--revoke", action="store_true", help="withdraw the attestation (give --evidence as the reason)")
+    p.add_argument(
+        "--revoke", action="store_true", help="withdraw the attestation (give --evidence as the reason)"
+    )
     p = add("override", "open a phase whose gate is closed, for a typed reason (audited, flagged)")
     p.add_argument("phase", type=_phase, help="phase number")
     p.add_argument("--reason", default="", help="why the gate is overridden")

@@ -11,7 +11,11 @@ from cockpit.results import CheckResult
 
 def _criteria_summary(counts: dict[str, int]) -> str:
     parts = [f"{counts['pass']}/{counts['total']} pass"]
-    parts += [f"{counts[k]} {k.replace('_', ' ')}" for k in ("fail", "error", "inconclusive", "not_evaluated") if counts[k]]
+    parts += [
+        f"{counts[k]} {k.replace('_', ' ')}"
+        for k in ("fail", "error", "inconclusive", "not_evaluated")
+        if counts[k]
+    ]
     return ", ".join(parts)
 
 
@@ -21,13 +25,19 @@ def status(report: dict[str, Any]) -> None:
         out("(no cockpit.toml found: showing the embedded example inventory; see README, Configuration)")
     store = report["store"]
     holder = store["lock_holder"]
-    lock = f"locked by {holder.get('user')}@{holder.get('host')} pid {holder.get('pid')}" if holder else "not locked"
+    lock = (
+        f"locked by {holder.get('user')}@{holder.get('host')} pid {holder.get('pid')}"
+        if holder
+        else "not locked"
+    )
     out(f"config {config['path']}  store {store['dir']} ({lock})")
     out("")
     for phase in report["phases"]:
         flag = " OVERRIDDEN" if phase["overridden"] else ""
         out(f"Phase {phase['id']}  {phase['state'].upper():<8}{flag}  {phase['title']}")
-        out(f"         tasks {phase['tasks_done']}/{phase['tasks_total']}   criteria {_criteria_summary(phase['criteria'])}")
+        out(
+            f"         tasks {phase['tasks_done']}/{phase['tasks_total']}   criteria {_criteria_summary(phase['criteria'])}"
+        )
         if phase["overridden"]:
             out(f"         override reason: {phase['override_reason']}")
         for regression in phase["regressions"]:
@@ -63,7 +73,9 @@ def phase(phase: Phase, state: str, tasks: list[dict[str, Any]], criteria: list[
         out(title)
         for criterion in getattr(phase, kind):
             result = by_id[criterion.id]
-            out(f"  [{result.result.upper().replace('_', ' '):<13}] {criterion.id}: {criterion.title} ({criterion.check.type})")
+            out(
+                f"  [{result.result.upper().replace('_', ' '):<13}] {criterion.id}: {criterion.title} ({criterion.check.type})"
+            )
     out("")
     out("Tasks")
     for task, record in zip(phase.tasks, tasks, strict=True):
@@ -80,6 +92,8 @@ def audit(events: list[dict[str, Any]]) -> None:
     for e in events:
         who = e.get("operator") or {}
         via = f" via {who['ssh_client']}" if who.get("ssh_client") else ""
-        out(f"#{e['seq']:<6} {e['time']}  {who.get('user')}@{who.get('host')}{via}  {e['action']}  {e['subject']}  {e['outcome']}")
+        out(
+            f"#{e['seq']:<6} {e['time']}  {who.get('user')}@{who.get('host')}{via}  {e['action']}  {e['subject']}  {e['outcome']}"
+        )
         if e.get("before") is not None or e.get("after") is not None:
             out(f"         before: {e.get('before')}  after: {e.get('after')}")

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from cockpit.models.base import Slug, Strict, Text
+from cockpit.models.base import Slug, Strict
 
-HOST_ROLES = (
+HostRole = Literal[
     "nas",
     "hypervisor-primary",
     "hypervisor-secondary",
@@ -27,13 +27,14 @@ HOST_ROLES = (
     "k3s-agent",
     "workstation",
     "other",
-)
+]
+HOST_ROLES: tuple[str, ...] = get_args(HostRole)
 
 
 def _no_plain_secret(value: object) -> object:
     if isinstance(value, str):
         raise ValueError(
-            "secrets never sit in the TOML: write { env = \"VARIABLE\" } or { file = \"/path/0600-file\" }"
+            'secrets never sit in the TOML: write { env = "VARIABLE" } or { file = "/path/0600-file" }'
         )
     return value
 
@@ -59,7 +60,7 @@ class Host(Strict):
     """A machine of the homelab."""
 
     name: Slug
-    role: Literal[HOST_ROLES]  # type: ignore[valid-type]
+    role: HostRole
     address: Address
     vlan: int = Field(ge=1, le=4094)
     description: str = ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -17,6 +17,7 @@ def _known_principle(value: str) -> str:
     return value
 
 
+CriterionKind = Literal["entry", "exit"]
 PrincipleId = Annotated[str, AfterValidator(_known_principle)]
 
 
@@ -53,9 +54,10 @@ class Phase(Strict):
     tasks: list[Task] = Field(min_length=1)
     exit: list[Criterion] = Field(min_length=1)
 
-    def criteria(self) -> list[tuple[str, Criterion]]:
+    def criteria(self) -> list[tuple[CriterionKind, Criterion]]:
         """Entry then exit criteria, each with its kind ('entry' or 'exit')."""
-        return [("entry", c) for c in self.entry] + [("exit", c) for c in self.exit]
+        entry: list[tuple[CriterionKind, Criterion]] = [("entry", c) for c in self.entry]
+        return entry + [("exit", c) for c in self.exit]
 
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for _, c in self.criteria() if c.id == criterion_id), None)

@@ -28,7 +28,13 @@ def _task(db: TinyDB, event: Event) -> None:
 
 def _attested(db: TinyDB, event: Event) -> None:
     phase, _, criterion = event["subject"].partition(".")
-    doc = {"key": event["subject"], "phase": int(phase), "criterion": criterion, **event["after"], **_by(event)}
+    doc = {
+        "key": event["subject"],
+        "phase": int(phase),
+        "criterion": criterion,
+        **event["after"],
+        **_by(event),
+    }
     db.table("attestations").upsert(doc, Query().key == event["subject"])
 
 
@@ -40,8 +46,7 @@ def _phase_field(name: str) -> Handler:
     def handler(db: TinyDB, event: Event) -> None:
         phase = int(event["subject"])
         table = db.table("phases")
-        current = table.get(Query().phase == phase) or {"phase": phase}
-        current = dict(current)
+        current: dict[str, Any] = dict(table.get(Query().phase == phase) or {"phase": phase})
         current[name] = {**(event["after"] or {}), **_by(event)}
         table.upsert(current, Query().phase == phase)
 

@@ -124,7 +124,7 @@ class Journal:
         fd = self._fd_required
         view = memoryview(line)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
         self.last_seq = event["seq"]
         return event

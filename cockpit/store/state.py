@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import Query, TinyDB
+from tinydb.queries import QueryInstance
 
 from cockpit.errors import RefusedError
 from cockpit.operator import Operator
@@ -84,7 +85,9 @@ class Store:
         self._storage = storage
         self.journal.open_for_append()
         if self.journal.repaired_bytes:
-            self.record("journal.repaired", JOURNAL_FILE, after={"torn_bytes_dropped": self.journal.repaired_bytes})
+            self.record(
+                "journal.repaired", JOURNAL_FILE, after={"torn_bytes_dropped": self.journal.repaired_bytes}
+            )
         pending = self.journal.events_after(self.journal_seq)
         with storage.batch():
             for event in pending:
@@ -129,7 +132,13 @@ class Store:
         return self.db
 
     def record(
-        self, action: str, subject: str, before: Any = None, after: Any = None, outcome: str = "ok", **extra: Any
+        self,
+        action: str,
+        subject: str,
+        before: Any = None,
+        after: Any = None,
+        outcome: str = "ok",
+        **extra: Any,
     ) -> Event:
         """Journal a change (fsync), then apply it to the state in one atomic write."""
         if not self.writable:
@@ -143,19 +152,23 @@ class Store:
     # -- queries --------------------------------------------------------------------------
 
     def task(self, phase: int, task: str) -> dict[str, Any] | None:
-        return self._db.table("tasks").get(Query().key == f"{phase}.{task}")  # type: ignore[return-value]
+        return self._one("tasks", Query().key == f"{phase}.{task}")
 
     def attestation(self, phase: int, criterion: str) -> dict[str, Any] | None:
-        return self._db.table("attestations").get(Query().key == f"{phase}.{criterion}")  # type: ignore[return-value]
+        return self._one("attestations", Query().key == f"{phase}.{criterion}")
 
     def result(self, phase: int, criterion: str) -> dict[str, Any] | None:
-        return self._db.table("results").get(Query().key == f"{phase}.{criterion}")  # type: ignore[return-value]
+        return self._one("results", Query().key == f"{phase}.{criterion}")
 
     def phase_record(self, phase: int) -> dict[str, Any]:
-        return dict(self._db.table("phases").get(Query().phase == phase) or {})
+        return self._one("phases", Query().phase == phase) or {}
+
+    def _one(self, table: str, condition: QueryInstance) -> dict[str, Any] | None:
+        found = self._db.table(table).get(condition)
+        return dict(found) if isinstance(found, dict) else None
 
     def service_record(self, name: str) -> dict[str, Any] | None:
-        return self._db.table("services").get(Query().name == name)  # type: ignore[return-value]
+        return self._one("services", Query().name == name)
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every table as plain lists (for tests and debugging)."""
