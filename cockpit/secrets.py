@@ -12,6 +12,7 @@ import os
 import stat
 import threading
 from pathlib import Path
+from typing import Any
 
 from cockpit.errors import SecretError
 from cockpit.models.inventory import SecretRef
@@ -30,6 +31,16 @@ class Redactor:
         if value and len(value) >= 3:
             with self._lock:
                 self._values.add(value)
+
+    def redact_values(self, value: Any) -> Any:
+        """Mask secrets inside the strings of a JSON-like value (never in keys, numbers or JSON syntax)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {key: self.redact_values(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.redact_values(item) for item in value]
+        return value
 
     def redact(self, text: str) -> str:
         with self._lock:

@@ -13,7 +13,7 @@ from typing import Any
 from cockpit.cli import render
 from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
-from cockpit.config import secret_refs
+from cockpit.config import register_known_secrets, secret_refs
 from cockpit.core import Cockpit, validate_change
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
@@ -215,31 +215,48 @@ def _end_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Paths given on the command line are arguments: a wrong one is bad input (exit 2), not a traceback."""
+    if args.state and Path(args.state).expanduser().exists() and not Path(args.state).expanduser().is_dir():
+        raise InputError(f"--state {args.state} is not a directory")
+    if args.log and not Path(args.log).expanduser().parent.is_dir():
+        raise InputError(f"--log {args.log}: directory {Path(args.log).expanduser().parent} does not exist")
+
+
 def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _end_on_signal)
+    raw = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # --help, --version and usage errors (2) end here
-        return exc.code if isinstance(exc.code, int) else 2
+        args = build_parser().parse_args(raw)
+    except SystemExit as exc:  # --help and --version end here
+        return exc.code if isinstance(exc.code, int) else 0
+    except InputError as exc:  # a usage error
+        return report_error(exc, "--json" in raw)
     for name in ("config", "state", "log", "read_only", "json"):
         if not hasattr(args, name):
             setattr(args, name, None if name in ("config", "state", "log") else False)
     try:
+        _check_paths(args)
         _setup_log(args.log)
-        log.debug("cockpit %s", " ".join(sys.argv[1:] if argv is None else argv))
         project = load_project(args.config, args.state)
+        register_known_secrets(project.config)  # before the first log line that could carry one
+        log.debug("cockpit %s", " ".join(raw))
         log.debug(
             "config %s, phases %s, state %s",
             project.config.source.path,
             project.phases_dir,
             project.state_dir,
         )
-        command = args.command or "status"
-        return COMMANDS[command](project, args)
+        return COMMANDS[args.command or "status"](project, args)
     except CockpitError as exc:
         log.debug("exit %s: %s", exc.exit_code, exc)
         return report_error(exc, args.json)
+    except OSError as exc:
+        log.debug("exit 1: %s", exc)
+        return report_error(
+            CockpitError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), args.json
+        )
     except KeyboardInterrupt:
         err("cockpit: interrupted")
         return 130

@@ -19,7 +19,8 @@ def err(text: str) -> None:
 
 
 def emit_json(payload: Any) -> None:
-    out(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    text = json.dumps(REDACTOR.redact_values(payload), indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
 
 
 def report_error(exc: CockpitError, as_json: bool) -> int:

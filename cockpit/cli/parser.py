@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from cockpit import __version__
+from cockpit.errors import InputError
 
 EPILOG = (
     "exit codes: 0 done; 1 ran and failed; 2 bad input, nothing written; 3 refused (locked, read-only, gate)"
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are the project's bad-input error (exit 2, --json aware)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{self.prog}: {message} (see: {self.prog} --help)")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of events (0 for all), got '{text}'")
+    return int(text)
+
+
 def _common() -> argparse.ArgumentParser:
     """Options every subcommand takes; SUPPRESS lets them be given before or after the subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--config",
         metavar="FILE",
@@ -59,14 +74,14 @@ def _phase(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cockpit",
         description="Walks a homelab rebuild through phases 0-6: gates, tasks, criteria, per-service cutover.",
         epilog=EPILOG,
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help_text, description=help_text, parents=[common], epilog=EPILOG)
@@ -91,6 +106,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("phase", type=_phase, help="phase number")
     p.add_argument("--reason", default="", help="why the gate is overridden")
     p = add("audit", "the audit journal, newest first")
-    p.add_argument("--limit", type=int, default=50, help="how many events (default 50; 0 for all)")
+    p.add_argument("--limit", type=_count, default=50, help="how many events (default 50; 0 for all)")
     p.add_argument("--action", default=None, help="only actions starting with this (for example task.)")
     return parser

@@ -7,12 +7,11 @@ whose hosts carry the seed's roles. References are resolved against the inventor
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from cockpit.models.base import Slug, Strict, Text
+from cockpit.models.base import Slug, StatusRange, Strict, Subnet, Text
 
 HostRef = Annotated[str, Field(min_length=1, description="host name or role:PATTERN")]
 
@@ -80,7 +79,7 @@ class UnifiVlan(Strict):
 
     type: Literal["unifi.vlan"]
     vlan: int = Field(ge=1, le=4094)
-    subnet: IPv4Network
+    subnet: Subnet
     name: str | None = None
 
 
@@ -135,7 +134,7 @@ class HttpOk(Strict):
     url: str | None = None
     service: Slug | None = None
     target: Literal["v2", "v3"] | None = None
-    expect_status: tuple[int, int] = (200, 399)
+    expect_status: StatusRange = (200, 399)
 
     @model_validator(mode="after")
     def _one_subject(self) -> HttpOk:

@@ -5,13 +5,11 @@ Secrets never sit in the TOML: a secret field is `{ env = "NAME" }` or `{ file =
 
 from __future__ import annotations
 
-from ipaddress import IPv4Address, IPv6Address
-from pathlib import Path
 from typing import Annotated, Literal, get_args
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from cockpit.models.base import Slug, Strict
+from cockpit.models.base import Address, FilePath, Slug, StatusRange, Strict
 
 HostRole = Literal[
     "nas",
@@ -43,7 +41,7 @@ class SecretRef(Strict):
     """Where a secret comes from: an environment variable or a file readable only by its owner."""
 
     env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    file: Path | None = None
+    file: FilePath | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretRef:
@@ -53,7 +51,6 @@ class SecretRef(Strict):
 
 
 Secret = Annotated[SecretRef, BeforeValidator(_no_plain_secret)]
-Address = IPv4Address | IPv6Address
 
 
 class Host(Strict):
@@ -92,7 +89,7 @@ class Tls(Strict):
     """TLS verification: on by default; a CA file or a SHA-256 pin for a self-signed certificate."""
 
     verify: bool = True
-    ca_file: Path | None = None
+    ca_file: FilePath | None = None
     fingerprint: str | None = Field(default=None, pattern=r"^([0-9A-Fa-f]{2}:?){32}$")
 
 
@@ -137,19 +134,13 @@ class Unifi(Strict):
     tls: Tls = Tls()
 
 
-def _status_range(value: object) -> object:
-    if isinstance(value, int):
-        return (value, value)
-    return value
-
-
 class HealthCheck(Strict):
     """How to tell that a service answers: scheme, port, path and expected status range."""
 
     scheme: Literal["http", "https"] = "https"
     port: int | None = Field(default=None, ge=1, le=65535)
     path: str = Field(default="/", pattern=r"^/")
-    expect_status: Annotated[tuple[int, int], BeforeValidator(_status_range)] = (200, 399)
+    expect_status: StatusRange = (200, 399)
 
     @property
     def effective_port(self) -> int:
@@ -183,8 +174,8 @@ class Service(Strict):
 class Inventory(Strict):
     """The whole cockpit.toml."""
 
-    state_dir: Path | None = None
-    phases_dir: Path | None = None
+    state_dir: FilePath | None = None
+    phases_dir: FilePath | None = None
     example: bool = Field(default=False, description="an example inventory: never contacted")
     hosts: list[Host] = []
     dns_servers: list[DnsServer] = []

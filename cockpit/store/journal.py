@@ -63,17 +63,23 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
+        self._appending = False
         self.last_seq = 0
         self.repaired_bytes = 0
 
     # -- writing -------------------------------------------------------------------------
 
     def open_for_append(self) -> None:
-        """Open for appending (the caller holds the store lock): cut a torn tail, learn the last seq."""
-        created = not self.path.exists()
-        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        if created:
-            fsync_dir(self.path.parent)
+        """Open for appending (the caller holds the store lock): cut a torn tail, learn the last seq.
+
+        A journal that does not exist yet is created by the first append, not here, so a run that
+        changes nothing leaves nothing behind.
+        """
+        self._appending = True
+        if not self.path.exists():
+            self.last_seq = 0
+            return
+        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
         size = os.fstat(self._fd).st_size
         if size and os.pread(self._fd, 1, size - 1) != b"\n":
             keep = _complete_size(self._fd, size)
@@ -84,16 +90,15 @@ class Journal:
 
     @property
     def _fd_required(self) -> int:
+        if self._fd is None and self._appending:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            fsync_dir(self.path.parent)
         if self._fd is None:
             raise RuntimeError("journal is not open for appending")
         return self._fd
 
     def _find_last_seq(self) -> int:
-        for _, line in _reverse_lines(self._fd_required, os.fstat(self._fd_required).st_size):
-            event = _parse(line)
-            if event is not None:
-                return int(event["seq"])
-        return 0
+        return next((int(e["seq"]) for e in self.reverse_events()), 0)
 
     def append(
         self,
@@ -106,21 +111,20 @@ class Journal:
         **extra: Any,
     ) -> dict[str, Any]:
         """Append one event and fsync it; when this returns, the event is committed."""
+        # A secret pasted into a note or evidence never reaches the journal (nor the state built from it).
+        payload = REDACTOR.redact_values({"subject": subject, "before": before, "after": after, **extra})
         event: dict[str, Any] = {
             "seq": self.last_seq + 1,
             "time": utc_now(),
             "operator": operator.as_dict(),
             "action": action,
-            "subject": subject,
-            "before": before,
-            "after": after,
+            "subject": payload.pop("subject"),
+            "before": payload.pop("before"),
+            "after": payload.pop("after"),
             "outcome": outcome,
+            **payload,
         }
-        event.update(extra)
-        # A secret pasted into a note or evidence never reaches the journal (nor the state built from it).
-        text = REDACTOR.redact(json.dumps(event, separators=(",", ":"), ensure_ascii=False))
-        event = json.loads(text)
-        line = (text + "\n").encode("utf-8")
+        line = (json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         fd = self._fd_required
         view = memoryview(line)
         while view:
@@ -130,6 +134,7 @@ class Journal:
         return event
 
     def close(self) -> None:
+        self._appending = False
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None

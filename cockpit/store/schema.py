@@ -34,8 +34,8 @@ def migrate(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     if version > SCHEMA_VERSION:
         raise refuse(
             path,
-            f"the store has schema version {version}, newer than this cockpit knows ({SCHEMA_VERSION}); "
-            "upgrade cockpit",
+            f"the store has schema version {version}, newer than this cockpit knows ({SCHEMA_VERSION})",
+            hint="it was written by a newer cockpit: upgrade cockpit to use it",
         )
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)

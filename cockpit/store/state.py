@@ -23,7 +23,7 @@ from cockpit.store.fsutil import fsync_dir
 from cockpit.store.journal import Journal, utc_now
 from cockpit.store.lock import StoreLock
 from cockpit.store.schema import SCHEMA_VERSION, migrate
-from cockpit.store.storage import AtomicJSONStorage, read_store_file
+from cockpit.store.storage import AtomicJSONStorage, read_store_file, refuse
 
 STATE_FILE = "cockpit-state.json"
 JOURNAL_FILE = "journal.jsonl"
@@ -41,6 +41,7 @@ class Store:
         self.lock = StoreLock(directory / LOCK_FILE)
         self.db: TinyDB | None = None
         self.migrated_from: int | None = None
+        self._fresh = False
 
     # -- opening --------------------------------------------------------------------------
 
@@ -66,6 +67,7 @@ class Store:
             raw, store.migrated_from = migrate(store.state_path, raw)
         storage = AtomicJSONStorage(store.state_path, persist=False, initial=raw or _empty())
         store.db = TinyDB(storage=lambda: storage)
+        store._check_journal_not_behind(next((int(e["seq"]) for e in store.journal.reverse_events()), 0))
         for event in store.journal.events_after(store.journal_seq):
             apply_event(store.db, event)
         return store
@@ -84,22 +86,32 @@ class Store:
         self.db = TinyDB(storage=lambda: storage)
         self._storage = storage
         self.journal.open_for_append()
+        self._check_journal_not_behind(self.journal.last_seq)
         if self.journal.repaired_bytes:
             self.record(
                 "journal.repaired", JOURNAL_FILE, after={"torn_bytes_dropped": self.journal.repaired_bytes}
             )
         pending = self.journal.events_after(self.journal_seq)
-        with storage.batch():
-            for event in pending:
-                apply_event(self.db, event)
-            if pending or created or self.migrated_from is not None:
+        if pending or self.migrated_from is not None:
+            with storage.batch():
+                for event in pending:
+                    apply_event(self.db, event)
                 self._set_seq(self.journal.last_seq if pending else self.journal_seq)
         if created and pending:
             self.record("store.rebuilt", STATE_FILE, after={"events_replayed": len(pending)})
-        elif created:
-            self.record("store.created", str(self.directory), after={"schema_version": SCHEMA_VERSION})
+        self._fresh = created and not pending  # written by the first change, not by opening
         if self.migrated_from is not None:
             self.record("store.migrated", STATE_FILE, before=self.migrated_from, after=SCHEMA_VERSION)
+
+    def _check_journal_not_behind(self, journal_last: int) -> None:
+        """A journal that ends before the state's last event was truncated or replaced: refuse it."""
+        if journal_last < self.journal_seq:
+            raise refuse(
+                self.journal.path,
+                f"the journal ends at event {journal_last} but the state {self.state_path} has seen event "
+                f"{self.journal_seq}; the journal was truncated or replaced",
+                hint="restore the journal from a backup; cockpit will not write an audit trail with a hole in it",
+            )
 
     def _keep_pre_migration_copy(self, version: int) -> None:
         copy = self.state_path.with_name(f"{STATE_FILE}.v{version}.bak")
@@ -143,6 +155,9 @@ class Store:
         """Journal a change (fsync), then apply it to the state in one atomic write."""
         if not self.writable:
             raise RefusedError("the store is open read-only; nothing was recorded")
+        if self._fresh:
+            self._fresh = False
+            self.record("store.created", str(self.directory), after={"schema_version": SCHEMA_VERSION})
         event = self.journal.append(self.operator, action, subject, before, after, outcome, **extra)
         with self._storage.batch():
             apply_event(self._db, event)

@@ -25,13 +25,18 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def refuse(path: Path, why: str) -> StoreError:
+def refuse(path: Path, why: str, hint: str | None = None) -> StoreError:
     """The error for a store file that cannot be trusted, naming the backup to restore."""
     backup = backup_path(path)
-    if backup.exists():
+    if hint is not None:
+        pass
+    elif backup.exists():
         hint = f"restore the previous generation with: cp {backup} {path}"
     else:
-        hint = f"there is no backup ({backup} does not exist); the journal beside it holds every change"
+        hint = (
+            f"there is no backup ({backup} does not exist); to rebuild the state from the journal "
+            f"beside it, move {path} aside and run cockpit again"
+        )
     return StoreError([InputProblem(str(path), None, "", f"{why}; refusing to use it. {hint}")])
 
 
