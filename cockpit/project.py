@@ -14,12 +14,12 @@ import platformdirs
 
 from cockpit.config import PACKAGE_DIR, ConfigSource, LoadedConfig, find_config, load_config
 from cockpit.errors import InputError, InputProblem
-from cockpit.models.checks import DnsResolves, HttpOk, ServicesCutOver
+from cockpit.models.checks import PLACEHOLDER, CommandCheck, DnsResolves, HttpOk, ServicesCutOver
 from cockpit.models.phases import Criterion, Phase
 from cockpit.phases_loader import LoadedPhase, default_phases_dir, load_phases
 from cockpit.tomlfile import TomlDocument
 
-HOST_FIELDS = ("node", "hosts", "guest")
+HOST_FIELDS = ("node", "hosts", "guest", "host")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class Project:
         return next((p for p in self.phases if p.id == phase_id), None)
 
     def services_of_phase(self, phase_id: int) -> list[str]:
-        return [s.name for s in self.config.inventory.services if s.phase == phase_id]
+        """The DNS cutovers a phase owns; a manual move (Plex's port forward) is a task with its own check."""
+        return [s.name for s in self.config.inventory.services if s.phase == phase_id and s.cutover == "dns"]
 
 
 def _from_checkout() -> bool:
@@ -111,6 +112,13 @@ def _criterion_refs(
                     else f"no host named '{ref}'"
                 )
                 problems.append(doc.problem(at, f"{what} in the inventory ({config.source.path})"))
+    if isinstance(check, CommandCheck):
+        for index, argument in enumerate(check.argv):
+            for _, ref in PLACEHOLDER.findall(argument):
+                found = len(config.hosts_matching(ref))
+                if found != 1:
+                    message = f"placeholder {{...:{ref}}} must match exactly one host in the inventory; it matches {found}"
+                    problems.append(doc.problem((*loc, "argv", index), message))
     services: list[tuple[str, str]] = []
     if isinstance(check, DnsResolves | HttpOk) and check.service:
         services.append(("service", check.service))

@@ -17,7 +17,7 @@ PHASE_CASES = [
         'type = "manual"\nprompt = "Receipt"',
         'type = "nut.smoke"\nprompt = "Receipt"',
         "0.toml:10: entry[0].check.type: unknown check type 'nut.smoke' (known: manual, nut.ups_status, nut.clients, "
-        "proxmox.zfs_mirror, proxmox.node_online, proxmox.cluster_quorate, proxmox.guest_running, unifi.vlan, "
+        "proxmox.zfs_mirror, proxmox.node_online, proxmox.cluster_quorate, proxmox.guest_running, unifi.vlan, unifi.management_vlan, "
         "unifi.default_deny, dns.resolves, http.ok, command, services.cut_over)",
     ),
     (
@@ -171,3 +171,21 @@ def test_a_missing_config_named_by_option_is_bad_input(lab, capsys):
 
     assert main(["--config", str(lab.root / "nope.toml"), "status"]) == 2
     assert "nope.toml: config file named by --config does not exist" in capsys.readouterr().err
+
+
+def test_a_command_placeholder_must_name_exactly_one_host(lab, cli):
+    from tests.conftest import PHASE2
+
+    command = '[exit.check]\ntype = "command"\nhost = "role:nas"\nargv = ["ping", "{address:role:nobody}"]\n'
+    lab.write_phase(
+        "2.toml",
+        PHASE2.replace(
+            '[exit.check]\ntype = "manual"\nprompt = "Evidence"\nwhy_manual = "Human judgement"\n', command
+        ),
+    )
+    result = cli("validate")
+    assert result.code == 2
+    assert (
+        "2.toml:18: exit[0].check.argv[1]: placeholder {...:role:nobody} must match exactly one host in the inventory; it matches 0"
+        in result.err
+    )

@@ -224,3 +224,18 @@ def test_redaction_masks_values_never_json_syntax(tmp_path, secret):
     assert masked["seq"] == 155 and masked["done"] is True
     if len(secret) >= 3:
         assert masked["note"] == f"pasted {MASK}"
+
+
+def test_a_damaged_line_inside_the_journal_is_reported_by_validate_and_audit(lab, cli):
+    cli("attest", "0.ups-bought", "--evidence", "invoice")
+    cli("attest", "0.ups-bought", "--evidence", "invoice, again")
+    journal = lab.state / JOURNAL_FILE
+    lines = journal.read_bytes().splitlines(keepends=True)
+    lines[1] = b"garbage{\n"
+    journal.write_bytes(b"".join(lines))
+    result = cli("validate")
+    assert result.code == 2
+    assert f"{journal}:2: not a valid journal event: 'garbage{{'" in result.err
+    audit = cli("audit")
+    assert audit.code == 0
+    assert f"cockpit: warning: {journal}:2: not a valid journal event" in audit.err

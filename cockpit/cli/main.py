@@ -18,6 +18,8 @@ from cockpit.core import Cockpit, validate_change
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
 from cockpit.secrets import RedactingFilter, resolve_secret
+from cockpit.store.journal import Journal
+from cockpit.store.state import JOURNAL_FILE
 
 log = logging.getLogger("cockpit")
 
@@ -48,6 +50,7 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
             log.debug("secret %s resolves", ".".join(map(str, loc)))
         except SecretError as exc:
             problems += [project.config.doc.problem(loc, p.message) for p in exc.problems]
+    problems += journal_problems(project)
     if problems:
         raise InputError(problems)
     criteria = [c for p in project.phases for _, c in p.criteria()]
@@ -82,6 +85,15 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
             out("    example inventory: never contacted, so its secrets are not resolved")
         out(f"    state: {summary['state_dir']}")
     return 0
+
+
+def journal_problems(project: Project) -> list[InputProblem]:
+    """Lines of the journal that are not events: the journal is never rewritten, so a person must look."""
+    journal = Journal(project.state_dir / JOURNAL_FILE)
+    return [
+        InputProblem(str(journal.path), bad.line, "", f"not a valid journal event: {bad.text[:60]!r}")
+        for bad in journal.scan()[1]
+    ]
 
 
 def cmd_status(project: Project, args: argparse.Namespace) -> int:
@@ -191,6 +203,8 @@ def cmd_override(project: Project, args: argparse.Namespace) -> int:
 def cmd_audit(project: Project, args: argparse.Namespace) -> int:
     with _open(project, args, write=False) as cockpit:
         events = cockpit.audit(limit=args.limit or None, action=args.action)
+    for problem in journal_problems(project):
+        err(f"cockpit: warning: {problem} (skipped)")
     if args.json:
         emit_json({"events": events})
     else:

@@ -26,7 +26,7 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> Parser:
     """Options every subcommand takes; SUPPRESS lets them be given before or after the subcommand."""
     common = Parser(add_help=False)
     common.add_argument(

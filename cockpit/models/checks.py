@@ -7,6 +7,7 @@ whose hosts carry the seed's roles. References are resolved against the inventor
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -14,6 +15,7 @@ from pydantic import Field, model_validator
 from cockpit.models.base import Slug, StatusRange, Strict, Subnet, Text
 
 HostRef = Annotated[str, Field(min_length=1, description="host name or role:PATTERN")]
+PLACEHOLDER = re.compile(r"\{(address|name):([^{}]+)\}")
 
 
 class ManualCheck(Strict):
@@ -83,6 +85,18 @@ class UnifiVlan(Strict):
     name: str | None = None
 
 
+class UnifiManagementVlan(Strict):
+    """Management lives on its own tagged VLAN, never on VLAN 1 (the default untagged network).
+
+    Passes when the network that holds `subnet` carries VLAN `vlan` and is not the untagged
+    default network: management must never be an accidental landing zone.
+    """
+
+    type: Literal["unifi.management_vlan"]
+    vlan: int = Field(ge=2, le=4094)
+    subnet: Subnet
+
+
 class Flow(Strict):
     """One inter-VLAN flow: source and destination networks (by VLAN id), optional ports."""
 
@@ -146,9 +160,15 @@ class HttpOk(Strict):
 
 
 class CommandCheck(Strict):
-    """A local command (for example `ssh nas-prod-01 ...`) exits as expected and prints what is expected."""
+    """A command exits as expected and prints what is expected.
+
+    With `host`, it runs over ssh on every host the reference matches (by inventory name);
+    without, on the operator's machine. Arguments may name inventory hosts as `{address:REF}`
+    or `{name:REF}` (REF matching exactly one host), so the shipped phases carry no host names.
+    """
 
     type: Literal["command"]
+    host: HostRef | None = None
     argv: list[str] = Field(min_length=1)
     expect_exit: int = 0
     expect_stdout: str | None = Field(default=None, description="regular expression searched in stdout")
@@ -172,6 +192,7 @@ Check = Annotated[
     | ProxmoxClusterQuorate
     | ProxmoxGuestRunning
     | UnifiVlan
+    | UnifiManagementVlan
     | UnifiDefaultDeny
     | DnsResolves
     | HttpOk
@@ -189,6 +210,7 @@ CHECK_TYPES: tuple[str, ...] = (
     "proxmox.cluster_quorate",
     "proxmox.guest_running",
     "unifi.vlan",
+    "unifi.management_vlan",
     "unifi.default_deny",
     "dns.resolves",
     "http.ok",

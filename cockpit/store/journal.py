@@ -34,7 +34,7 @@ def utc_now() -> str:
 class CorruptLine:
     """A line of the journal that is not a valid event (kept, reported, never rewritten)."""
 
-    offset: int
+    line: int
     text: str
 
 
@@ -176,14 +176,12 @@ class Journal:
         except FileNotFoundError:
             return events, corrupt
         complete = raw[: raw.rfind(b"\n") + 1]
-        offset = 0
-        for line in complete.split(b"\n")[:-1]:
+        for number, line in enumerate(complete.split(b"\n")[:-1], start=1):
             event = _parse(line)
             if event is None:
-                corrupt.append(CorruptLine(offset, line.decode("utf-8", "replace")[:200]))
+                corrupt.append(CorruptLine(number, line.decode("utf-8", "replace")[:200]))
             else:
                 events.append(event)
-            offset += len(line) + 1
         return events, corrupt
 
 
