@@ -280,11 +280,15 @@ class Cockpit:
             after={"evidence": evidence},
         )
 
-    def revoke(self, phase_id: int, criterion_id: str, note: str) -> dict[str, Any]:
+    def require_attested(self, phase_id: int, criterion_id: str) -> dict[str, Any]:
         find_manual_criterion(self.project, phase_id, criterion_id)
         before = self.store.attestation(phase_id, criterion_id)
         if before is None:
             raise InputError(f"{phase_id}.{criterion_id} is not attested; nothing to revoke")
+        return before
+
+    def revoke(self, phase_id: int, criterion_id: str, note: str) -> dict[str, Any]:
+        before = self.require_attested(phase_id, criterion_id)
         return self.store.record(
             "criterion.revoked",
             f"{phase_id}.{criterion_id}",

@@ -193,3 +193,20 @@ def cockpit_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
     env.update(extra)
     return env
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Each test starts as a new cockpit process would: no secret known yet, no log handler."""
+    import logging
+
+    from cockpit.secrets import REDACTOR
+
+    REDACTOR._values.clear()
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield
+    for handler in root.handlers[:]:
+        if handler not in before:
+            root.removeHandler(handler)
+            handler.close()

@@ -123,6 +123,7 @@ def test_bad_arguments_to_a_change_write_nothing(lab, cli):
         ("override", "1", "--reason", "short"),
         ("override", "8", "--reason", "a long enough reason"),
         ("attest", "0.install-ups", "--evidence", "x"),
+        ("attest", "0.ups-bought", "--revoke"),
     ):
         result = cli(*args)
         assert result.code == 2, args

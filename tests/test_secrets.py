@@ -91,3 +91,13 @@ def test_the_filter_masks_exception_text_too():
         record.exc_info = sys.exc_info()
     RedactingFilter().filter(record)
     assert "another-secret-value" not in record.exc_text and MASK in record.exc_text
+
+
+def test_a_secret_on_the_command_line_never_reaches_the_debug_log(lab, cli):
+    log = lab.root / "argv.log"
+    cli("--log", str(log), "attest", "0.ups-bought", "--evidence", "typed s3cret-adguard-pw by mistake")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log.read_text()
+    assert "attest 0.ups-bought --evidence typed" in text
+    assert "s3cret-adguard-pw" not in text

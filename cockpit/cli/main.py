@@ -183,6 +183,9 @@ def cmd_task(project: Project, args: argparse.Namespace) -> int:
 def cmd_attest(project: Project, args: argparse.Namespace) -> int:
     phase, criterion = args.item
     validate_change(project, "attest", phase, criterion, args.evidence, args.revoke)
+    if args.revoke:
+        with _open(project, args, write=False) as snapshot:  # nothing to revoke is bad input: write nothing
+            snapshot.require_attested(phase, criterion)
     with _open(project, args, write=True) as cockpit:
         if args.revoke:
             event = cockpit.revoke(phase, criterion, args.evidence)
