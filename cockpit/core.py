@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cockpit.checks import CheckContext, evaluate
+from cockpit.checks import run_checks
 from cockpit.config import register_known_secrets
 from cockpit.errors import InputError, RefusedError
 from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
@@ -216,10 +216,7 @@ class Cockpit:
     def check(self, phase_ids: list[int]) -> CheckRun:
         """Evaluate the phases' criteria; record them and open gates when the store is writable."""
         phases = [self.phase(i) for i in phase_ids]
-        results: list[CheckResult] = []
-        for phase in phases:
-            for kind, criterion in phase.criteria():
-                results.append(evaluate(criterion, CheckContext(self.project, self.store, phase.id, kind)))
+        results = run_checks(self.project, self.store, phases)
         if not self.store.writable:
             holder = describe_holder(self.lock_holder) if self.lock_holder else None
             reason = f"the store is locked by {holder}" if holder else "the store is open read-only"

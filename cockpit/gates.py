@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cockpit.checks import CheckContext, evaluate_manual
+from cockpit.checks.context import CheckContext
+from cockpit.checks.local import attestation_result
 from cockpit.models.phases import CriterionKind, Phase
 from cockpit.project import Project
 from cockpit.results import OUTCOMES, CheckResult
@@ -75,7 +76,7 @@ def latest_result(
     criterion = phase.criterion(criterion_id)
     assert criterion is not None
     if criterion.manual:
-        return evaluate_manual(criterion, CheckContext(project, store, phase.id, kind))
+        return attestation_result(criterion, CheckContext(project, store, phase.id, kind))
     recorded = store.result(phase.id, criterion_id)
     if recorded is None:
         return CheckResult(

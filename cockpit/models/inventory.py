@@ -171,6 +171,13 @@ class Service(Strict):
         return self.hostnames[0]
 
 
+class LabSection(Strict):
+    """Written by `cockpit lab`: where its fault control endpoint listens, and its token."""
+
+    control_url: Annotated[str, Field(pattern=r"^http://127\.0\.0\.1:\d+$")]
+    token: Secret
+
+
 class Inventory(Strict):
     """The whole cockpit.toml."""
 
@@ -183,3 +190,4 @@ class Inventory(Strict):
     nut: Nut | None = None
     unifi: Unifi | None = None
     services: list[Service] = []
+    lab: LabSection | None = None

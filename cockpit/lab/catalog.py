@@ -1,0 +1,129 @@
+"""Provides what the lab runs: its hosts and services on the loopback map of the design's VLANs.
+
+127.10.0.x is management (gateway, NAS, hypervisors), 127.20.0.x trusted (where v2 serves),
+127.30.0.x services (the v3 targets, the DNS pair, the k3s ingress). Names, roles and services
+mirror the example inventory, so the shipped phases load against the lab unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str
+    role: str
+    address: str
+    vlan: int
+    description: str
+
+
+@dataclass(frozen=True)
+class LabService:
+    """One move of one service; `follows` names the move it continues (phase 6, Docker to k3s)."""
+
+    name: str
+    title: str
+    hostnames: tuple[str, ...]
+    v2: str
+    v3: str
+    health_path: str
+    phase: int = 4
+    cutover: str = "dns"
+    follows: str | None = None
+
+
+ADGUARD_HOST = "127.30.0.53"
+PIHOLE_HOST = "127.30.0.54"
+
+HOSTS = (
+    LabHost("udm-se", "gateway", "127.10.0.1", 10, "UniFi Dream Machine SE (simulated)"),
+    LabHost("sw-core-01", "switch", "127.10.0.2", 10, "core switch"),
+    LabHost("nas-prod-01", "nas", "127.10.0.10", 10, "Unraid on bare metal; NUT server"),
+    LabHost("pve-prod-01", "hypervisor-primary", "127.10.0.11", 10, "Proxmox VE primary, ZFS mirror boot"),
+    LabHost("pve-prod-02", "hypervisor-secondary", "127.10.0.12", 10, "Proxmox VE secondary"),
+    LabHost("pbs-prod-01", "backup", "127.10.0.13", 10, "Proxmox Backup Server"),
+    LabHost("ws-admin-01", "workstation", "127.20.0.50", 20, "admin workstation"),
+    LabHost("dns-prod-01", "dns", ADGUARD_HOST, 30, "AdGuard Home (simulated), primary DNS"),
+    LabHost("dns-prod-02", "dns", PIHOLE_HOST, 30, "Pi-hole v6 (simulated), secondary DNS"),
+    LabHost("docker-prod-01", "docker", "127.30.0.10", 30, "the single Docker VM, Traefik in front"),
+    LabHost("auth-prod-01", "idp", "127.30.0.11", 30, "dedicated Authentik VM"),
+    LabHost("k3s-srv-01", "k3s-server", "127.30.0.61", 30, "k3s sandbox server"),
+    LabHost("k3s-agt-01", "k3s-agent", "127.30.0.62", 30, "k3s sandbox agent"),
+    LabHost("k3s-agt-02", "k3s-agent", "127.30.0.63", 30, "k3s sandbox agent"),
+)
+
+K3S_INGRESS = "127.30.0.60"
+
+SERVICES = (
+    LabService(
+        "immich",
+        "Immich",
+        ("immich.home.arpa", "photos.home.arpa"),
+        "127.20.0.11",
+        "127.30.0.10",
+        "/api/server/ping",
+    ),
+    LabService(
+        "authentik", "Authentik", ("auth.home.arpa",), "127.20.0.10", "127.30.0.11", "/-/health/live/"
+    ),
+    LabService(
+        "plex",
+        "Plex (direct port forward)",
+        ("plex.home.arpa",),
+        "127.20.0.12",
+        "127.30.0.20",
+        "/identity",
+        cutover="manual",
+    ),
+    LabService("sonarr", "Sonarr", ("sonarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
+    LabService("radarr", "Radarr", ("radarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
+    LabService("prowlarr", "Prowlarr", ("prowlarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
+    LabService("bazarr", "Bazarr", ("bazarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/"),
+    LabService(
+        "qbittorrent",
+        "qBittorrent",
+        ("qbit.home.arpa", "torrent.home.arpa"),
+        "127.20.0.10",
+        "127.30.0.10",
+        "/",
+    ),
+    LabService(
+        "overseerr", "Overseerr", ("requests.home.arpa",), "127.20.0.10", "127.30.0.10", "/api/v1/status"
+    ),
+    LabService(
+        "grafana", "Grafana (monitoring)", ("grafana.home.arpa",), "127.20.0.10", "127.30.0.10", "/api/health"
+    ),
+    LabService("homepage", "Homepage", ("home.home.arpa",), "127.20.0.10", "127.30.0.10", "/"),
+    LabService(
+        "immich-k3s",
+        "Immich on k3s",
+        ("immich.home.arpa", "photos.home.arpa"),
+        "127.30.0.10",
+        K3S_INGRESS,
+        "/api/server/ping",
+        phase=6,
+        follows="immich",
+    ),
+    LabService(
+        "authentik-k3s",
+        "Authentik on k3s",
+        ("auth.home.arpa",),
+        "127.30.0.11",
+        K3S_INGRESS,
+        "/-/health/live/",
+        phase=6,
+        follows="authentik",
+    ),
+    LabService(
+        "grafana-k3s",
+        "Grafana on k3s",
+        ("grafana.home.arpa",),
+        "127.30.0.10",
+        K3S_INGRESS,
+        "/api/health",
+        phase=6,
+        follows="grafana",
+    ),
+)

@@ -1,0 +1,222 @@
+"""Provides the Lab: starts every simulator on loopback, seeds it, and writes a config pointing at it.
+
+At start both DNS servers answer each service's names with its v2 address (the world before the
+migration). The config written beside the lab is an ordinary cockpit.toml: nothing in the core
+knows it talks to simulators. Secrets go to 0600 files named by the config, never into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cockpit.lab import catalog
+from cockpit.lab.adguard import AdGuardSim
+from cockpit.lab.control import serve_control
+from cockpit.lab.faults import Faults
+from cockpit.lab.httpserver import LabHTTPServer
+from cockpit.lab.pihole import PiholeSim
+from cockpit.lab.services import Endpoint, serve
+
+
+@dataclass
+class ServiceBinding:
+    """Where one service move listens in this run."""
+
+    service: catalog.LabService
+    port: int
+
+
+@dataclass
+class Lab:
+    """One running lab, rooted in `directory` (config, secrets, state)."""
+
+    directory: Path
+    faults: Faults = field(default_factory=Faults)
+    adguard_version: str = "v0.107.79"
+    servers: list[LabHTTPServer] = field(default_factory=list)
+    bindings: dict[str, ServiceBinding] = field(default_factory=dict)
+
+    def start(self) -> dict[str, Any]:
+        """Start everything; return the description printed as `cockpit lab`'s JSON line."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.passwords = {name: secrets.token_urlsafe(18) for name in ("adguard", "pihole", "control")}
+        self.adguard = AdGuardSim(
+            self.faults,
+            host=catalog.ADGUARD_HOST,
+            username="cockpit",
+            password=self.passwords["adguard"],
+            version=self.adguard_version,
+        )
+        self.pihole = PiholeSim(self.faults, host=catalog.PIHOLE_HOST, password=self.passwords["pihole"])
+        try:
+            self.adguard.start()
+            self.pihole.start()
+            self._start_services()
+            self._seed_dns()
+            self.control = serve_control(self.faults, self.passwords["control"])
+            self.servers.append(self.control)
+        except BaseException:
+            self.stop()
+            raise
+        self.config_path = self._write_config()
+        return self.describe()
+
+    def _start_services(self) -> None:
+        for service in catalog.SERVICES:
+            if service.follows is None:
+                port = self._listen_pair(service)
+            else:
+                port = self.bindings[service.follows].port
+                self._listen(service, "v3", service.v3, port)
+            self.bindings[service.name] = ServiceBinding(service, port)
+
+    def _listen_pair(self, service: catalog.LabService) -> int:
+        """v2 and v3 on one port number (the inventory has one health port per service)."""
+        for _ in range(20):
+            v2 = self._listen(service, "v2", service.v2, 0)
+            try:
+                self._listen(service, "v3", service.v3, v2.port)
+            except OSError:
+                self.servers.remove(v2)
+                v2.stop()
+                continue
+            return v2.port
+        raise OSError(f"no common free port for {service.name} on {service.v2} and {service.v3}")
+
+    def _listen(self, service: catalog.LabService, side: str, address: str, port: int) -> LabHTTPServer:
+        endpoint = Endpoint(service.name, side, service.hostnames, service.health_path)
+        server = serve(endpoint, address, port, self.faults)
+        self.servers.append(server)
+        return server
+
+    def _seed_dns(self) -> None:
+        for service in catalog.SERVICES:
+            if service.follows is not None:
+                continue
+            for hostname in service.hostnames:
+                self.adguard.add_rewrite(hostname, service.v2)
+                self.pihole.add_host(service.v2, hostname)
+
+    def stop(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+        self.servers.clear()
+        for sim in (getattr(self, "adguard", None), getattr(self, "pihole", None)):
+            if sim is not None:
+                with contextlib.suppress(Exception):  # a sim that never started has nothing to stop
+                    sim.stop()
+
+    # -- what the lab tells the world ---------------------------------------------------------
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "config": str(self.config_path),
+            "state": str(self.directory / "state"),
+            "adguard": {
+                "url": self.adguard.url,
+                "username": "cockpit",
+                "password": self.passwords["adguard"],
+                "dns": self.adguard.dns_address,
+                "version": self.adguard_version,
+            },
+            "pihole": {
+                "url": self.pihole.url,
+                "password": self.passwords["pihole"],
+                "dns": self.pihole.dns_address,
+            },
+            "proxmox": None,
+            "nut": None,
+            "unifi": None,
+            "control": {"url": self.control_url, "token": self.passwords["control"]},
+            "services": [
+                {
+                    "name": b.service.name,
+                    "hostname": b.service.hostnames[0],
+                    "v2": b.service.v2,
+                    "v3": b.service.v3,
+                    "port": b.port,
+                    "phase": b.service.phase,
+                }
+                for b in self.bindings.values()
+            ],
+        }
+
+    @property
+    def control_url(self) -> str:
+        return f"http://127.0.0.1:{self.control.port}"
+
+    def _secret_file(self, name: str) -> str:
+        path = self.directory / "secrets" / f"{name}.secret"
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(self.passwords[name] + "\n")
+        return f"secrets/{name}.secret"
+
+    def _write_config(self) -> Path:
+        path = self.directory / "cockpit.toml"
+        path.write_text(render_config(self))
+        return path
+
+
+def _q(value: object) -> str:
+    """A TOML value: JSON's string escapes are valid TOML basic strings."""
+    return json.dumps(value)
+
+
+def render_config(lab: Lab) -> str:
+    lines = [
+        "# Written by `cockpit lab`: every address below is on loopback; the lab ends with its process.",
+        'state_dir = "state"',
+        "",
+        "[lab]",
+        f"control_url = {_q(lab.control_url)}",
+        f"token = {{ file = {_q(lab._secret_file('control'))} }}",
+    ]
+    for host in catalog.HOSTS:
+        lines += [
+            "",
+            "[[hosts]]",
+            f"name = {_q(host.name)}",
+            f"role = {_q(host.role)}",
+            f"address = {_q(host.address)}",
+            f"vlan = {host.vlan}",
+            f"description = {_q(host.description)}",
+        ]
+    for name, kind, role, sim, user in (
+        ("adguard", "adguard", "primary", lab.adguard, "cockpit"),
+        ("pihole", "pihole", "secondary", lab.pihole, None),
+    ):
+        lines += [
+            "",
+            "[[dns_servers]]",
+            f"name = {_q(name)}",
+            f"kind = {_q(kind)}",
+            f"role = {_q(role)}",
+            f"api_url = {_q(sim.url)}",
+            f"dns = {_q(sim.dns_address)}",
+        ]
+        if user:
+            lines.append(f"username = {_q(user)}")
+        lines.append(f"password = {{ file = {_q(lab._secret_file(name))} }}")
+    for binding in lab.bindings.values():
+        service = binding.service
+        lines += ["", "[[services]]", f"name = {_q(service.name)}", f"title = {_q(service.title)}"]
+        if service.follows:
+            lines.append(f"follows = {_q(service.follows)}")
+        else:
+            lines += [f"hostnames = {_q(list(service.hostnames))}", f"v2 = {_q(service.v2)}"]
+        lines += [
+            f"v3 = {_q(service.v3)}",
+            f"phase = {service.phase}",
+            f"cutover = {_q(service.cutover)}",
+            f'health = {{ scheme = "http", port = {binding.port}, path = {_q(service.health_path)}, '
+            "expect_status = [200, 299] }",
+        ]
+    return "\n".join(lines) + "\n"
