@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cockpit import netguard
 from cockpit.cli import render
+from cockpit.cli.labcmd import run_fault, run_lab
 from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
 from cockpit.config import register_known_secrets, secret_refs
@@ -215,6 +219,55 @@ def cmd_audit(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
+def _end_on_signal(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGHUP (an SSH link that drops) unwind normally, so the store lock is released cleanly."""
+    raise SystemExit(128 + signum)
+
+
+def _run(args: argparse.Namespace, raw: list[str]) -> int:
+    project = load_project(args.config, args.state)
+    register_known_secrets(project.config)  # before the first log line that could carry one
+    log.debug("cockpit %s", " ".join(raw))
+    log.debug(
+        "config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir
+    )
+    return COMMANDS[args.command or "status"](project, args)
+
+
+def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
+    """Start the lab in this process with a fresh demo store, run the command (default: the tour), stop."""
+    from cockpit.lab.lab import Lab
+
+    os.environ[netguard.ENV] = "1"  # the demo talks to loopback only, whatever the config says
+    with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as directory:
+        lab = Lab(Path(directory))
+        info = lab.start()
+        try:
+            args.config, args.state = info["config"], info["state"]
+            if args.command is None:
+                args.command = "tour"
+            return _run(args, raw)
+        finally:
+            lab.stop()
+
+
+def cmd_tour(project: Project, args: argparse.Namespace) -> int:
+    """The demo's main job until the TUI exists: check every phase against the lab, then the status."""
+    out(f"cockpit demo: the embedded lab is running (config {project.config.source.path})")
+    out("")
+    cmd_check(project, args)
+    out("")
+    return cmd_status(project, args)
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Paths given on the command line are arguments: a wrong one is bad input (exit 2), not a traceback."""
+    if args.state and Path(args.state).expanduser().exists() and not Path(args.state).expanduser().is_dir():
+        raise InputError(f"--state {args.state} is not a directory")
+    if args.log and not Path(args.log).expanduser().parent.is_dir():
+        raise InputError(f"--log {args.log}: directory {Path(args.log).expanduser().parent} does not exist")
+
+
 COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "status": cmd_status,
@@ -224,20 +277,8 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "attest": cmd_attest,
     "override": cmd_override,
     "audit": cmd_audit,
+    "tour": cmd_tour,
 }
-
-
-def _end_on_signal(signum: int, _frame: object) -> None:
-    """SIGTERM/SIGHUP (an SSH link that drops) unwind normally, so the store lock is released cleanly."""
-    raise SystemExit(128 + signum)
-
-
-def _check_paths(args: argparse.Namespace) -> None:
-    """Paths given on the command line are arguments: a wrong one is bad input (exit 2), not a traceback."""
-    if args.state and Path(args.state).expanduser().exists() and not Path(args.state).expanduser().is_dir():
-        raise InputError(f"--state {args.state} is not a directory")
-    if args.log and not Path(args.log).expanduser().parent.is_dir():
-        raise InputError(f"--log {args.log}: directory {Path(args.log).expanduser().parent} does not exist")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -256,16 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _check_paths(args)
         _setup_log(args.log)
-        project = load_project(args.config, args.state)
-        register_known_secrets(project.config)  # before the first log line that could carry one
-        log.debug("cockpit %s", " ".join(raw))
-        log.debug(
-            "config %s, phases %s, state %s",
-            project.config.source.path,
-            project.phases_dir,
-            project.state_dir,
-        )
-        return COMMANDS[args.command or "status"](project, args)
+        if args.command == "lab":
+            return run_fault(args) if args.lab_command == "fault" else run_lab(args)
+        if getattr(args, "demo", False):
+            return run_demo(args, raw)
+        return _run(args, raw)
     except CockpitError as exc:
         log.debug("exit %s: %s", exc.exit_code, exc)
         return report_error(exc, args.json)

@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the embedded lab in this process with a fresh demo store, and run against it",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -105,6 +110,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("override", "open a phase whose gate is closed, for a typed reason (audited, flagged)")
     p.add_argument("phase", type=_phase, help="phase number")
     p.add_argument("--reason", default="", help="why the gate is overridden")
+    add(
+        "doctor",
+        "each configured backend: reachable, authenticated, its version, what cockpit needs that it lacks",
+    )
+    p = add("lab", "run the embedded lab of simulated servers on loopback; print one JSON line when ready")
+    p.add_argument(
+        "--dir",
+        default=None,
+        help="where the lab writes its config, secrets and state (default: a new temp dir)",
+    )
+    p.add_argument(
+        "--adguard-version",
+        default="v0.107.79",
+        help="the AdGuard Home version to pose as (older than v0.107.33 has no atomic rewrite update)",
+    )
+    lab = p.add_subparsers(dest="lab_command", metavar="fault", parser_class=Parser)
+    fault = lab.add_parser(
+        "fault",
+        parents=[common],
+        epilog=EPILOG,
+        help="set or clear a fault in a running lab (found through --config)",
+        description="Faults: v3-down SERVICE, v3-up SERVICE, latency BACKEND MS, errors BACKEND --count N, "
+        "down BACKEND, up BACKEND, dns-down adguard|pihole, dns-up SERVER, ups online|on-battery|low-battery, "
+        "clear. BACKEND is adguard, pihole, proxmox, nut or unifi.",
+    )
+    fault.add_argument("action", help="the fault (see above)")
+    fault.add_argument("target", nargs="?", help="a service, backend, DNS server or UPS state")
+    fault.add_argument("value", nargs="?", type=int, help="milliseconds, for latency")
+    fault.add_argument("--count", type=int, default=None, help="how many calls fail, for errors")
     p = add("audit", "the audit journal, newest first")
     p.add_argument("--limit", type=_count, default=50, help="how many events (default 50; 0 for all)")
     p.add_argument("--action", default=None, help="only actions starting with this (for example task.)")
