@@ -210,3 +210,14 @@ def fresh_process_state():
         if handler not in before:
             root.removeHandler(handler)
             handler.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only():
+    """The whole suite runs under the loopback guard (.ci/run sets it too)."""
+    import os
+
+    from cockpit import netguard
+
+    os.environ[netguard.ENV] = "1"
+    yield

@@ -10,7 +10,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-BACKENDS = ("adguard", "pihole", "proxmox", "nut", "unifi")
+# "services" stands for every demo service endpoint at once (latency for the health-check benchmark).
+BACKENDS = ("adguard", "pihole", "proxmox", "nut", "unifi", "services")
 DNS_SERVERS = ("adguard", "pihole")
 UPS_STATES = ("online", "on-battery", "low-battery")
 

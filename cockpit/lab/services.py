@@ -46,6 +46,6 @@ class ServiceHandler(LabHandler):
 
 def serve(endpoint: Endpoint, address: str, port: int, faults: Faults) -> LabHTTPServer:
     """Start one endpoint listening on address:port (port 0: any free port)."""
-    server = LabHTTPServer((address, port), ServiceHandler, faults, backend=None, app=endpoint)
+    server = LabHTTPServer((address, port), ServiceHandler, faults, backend="services", app=endpoint)
     server.start()
     return server
