@@ -33,12 +33,13 @@ import contextlib
 import hashlib
 import json
 import math
+import re
 import secrets
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote
 
 import dns.rcode
@@ -59,9 +60,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 PUT_DEPTH_HINT = (
     'Use, e.g., PUT /api/config/dnsmasq/upstreams/127.0.0.1 to add "127.0.0.1" to config.dns.upstreams'
 )
-DELETE_DEPTH_HINT = (
-    'Use, e.g., DELETE /api/config/dnsmasq/upstreams/127.0.0.1 to remove "127.0.0.1" from config.dns.upstreams'
-)
+DELETE_DEPTH_HINT = 'Use, e.g., DELETE /api/config/dnsmasq/upstreams/127.0.0.1 to remove "127.0.0.1" from config.dns.upstreams'
 
 LIGHTTPD_404 = b"""<?xml version="1.0" encoding="iso-8859-1"?>
 <!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"
@@ -75,6 +74,11 @@ LIGHTTPD_404 = b"""<?xml version="1.0" encoding="iso-8859-1"?>
  </body>
 </html>
 """
+
+
+def compact(payload: Any) -> bytes:
+    """JSON as cJSON (prettyJSON off) and PHP's json_encode write it: no spaces, no newline."""
+    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 # -- validation (ports of FTL's validator.c and gravity-parseList.c) ---------------------------
@@ -109,11 +113,13 @@ def valid_ip(text: str) -> bool:
 
 
 def _split_hosts_item(item: str) -> tuple[str, list[str]]:
-    """The IP and the hostnames of one HOSTS line; a token starting with '#' ends the line."""
-    tokens = item.replace("\t", " ").strip(" \f\v").split(" ")
+    """The IP and the hostnames of one HOSTS line, split on spaces and tabs as FTL does.
+
+    A hostname token starting with '#' begins a comment that ends the line.
+    """
+    tokens = re.split(r"[ \t]", item.lstrip())
     names: list[str] = []
-    for token in tokens[1:]:
-        token = token.strip()
+    for token in (t.lstrip() for t in tokens[1:]):
         if not token:
             continue
         if token.startswith("#"):
@@ -258,7 +264,9 @@ class PiholeSim:
 
     def start(self) -> None:
         handler = PiholeV5Handler if self.legacy_v5 else PiholeHandler
-        self._http = LabHTTPServer((self.host, self._api_port), handler, self.faults, backend=BACKEND, app=self)
+        self._http = LabHTTPServer(
+            (self.host, self._api_port), handler, self.faults, backend=BACKEND, app=self
+        )
         self._dns = LabDnsServer(self.host, self.lookup, self.faults, BACKEND, port=self._dns_port)
         self._http.start()
         self._dns.start()
@@ -325,7 +333,6 @@ class PiholeSim:
         """The config items the simulator knows, by dotted key, as FTL would report them."""
         with self._lock:
             return {
-                "dns.upstreams": [],
                 "dns.hosts": list(self._hosts),
                 "dns.cnameRecords": list(self._cname_records),
                 "dns.port": 53,
@@ -366,20 +373,31 @@ class PiholeSim:
 # -- v6 HTTP ---------------------------------------------------------------------------------------
 
 
-class FtlHandler(LabHandler):
-    """What every FTL answer shares: JSON with "took", the error envelope, the request's SID."""
+class _PerRequestHandler(LabHandler):
+    """Forgets the previous request's body: one handler serves every request of a keep-alive connection.
 
-    app: PiholeSim
+    LabHandler.body() caches the body on the handler instance, so without this the second request
+    on a connection would read the first one's body (and leave its own unread in the stream).
+    """
 
     def parse_request(self) -> bool:
+        self.__dict__.pop("_body", None)
         self._t0 = time.perf_counter()
         return super().parse_request()
+
+
+class FtlHandler(_PerRequestHandler):
+    """What every FTL answer shares: JSON with "took", the error envelope, the request's SID."""
+
+    @property
+    def sim(self) -> PiholeSim:
+        return cast(PiholeSim, self.server.app)
 
     def took(self) -> float:
         return round(time.perf_counter() - getattr(self, "_t0", time.perf_counter()), 6)
 
     def send_ftl(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        body = json.dumps({**payload, "took": self.took()}).encode()
+        body = compact({**payload, "took": self.took()})
         self.send(status, body, JSON_TYPE, headers=headers)
 
     def send_ftl_error(self, status: int, key: str, message: str, hint: str | None = None) -> None:
@@ -435,8 +453,8 @@ class FtlHandler(LabHandler):
         csrf = self.headers.get("X-CSRF-TOKEN")
         if from_cookie and is_api and csrf is None:
             return None, "Cookie authentication without CSRF token"
-        with self.app.lock:
-            session, message = self.app.seats.check(sid, time.monotonic())
+        with self.sim.lock:
+            session, message = self.sim.seats.check(sid, time.monotonic())
         if session is not None and from_cookie and is_api and csrf != session.csrf:
             return None, "CSRF token mismatch"
         return session, message
@@ -453,7 +471,7 @@ class PiholeHandler(FtlHandler):
             AuthRoute(self).answer()
         elif path.startswith("/api/auth/"):
             self.not_found()
-        elif not self.app.password:
+        elif not self.sim.password:
             self.dispatch(path)  # no password set: every endpoint works without a SID
         elif self.authenticate(is_api=True)[0] is None:
             self.send_ftl_error(401, "unauthorized", "Unauthorized", None)
@@ -467,7 +485,7 @@ class PiholeHandler(FtlHandler):
         if path == "/api/config" or path.startswith("/api/config/"):
             ConfigRoute(self, path[len("/api/config") :].strip("/")).answer()
         elif path == "/api/info/version" and self.command == "GET":
-            self.send_ftl(200, {"version": version_payload(self.app.version)})
+            self.send_ftl(200, {"version": version_payload(self.sim.version)})
         elif path == "/api/dns/blocking" and self.command == "GET":
             self.send_ftl(200, {"blocking": "enabled", "timer": None})
         else:
@@ -496,7 +514,7 @@ class AuthRoute:
 
     def __init__(self, handler: PiholeHandler) -> None:
         self.h = handler
-        self.sim = handler.app
+        self.sim = handler.sim
 
     def answer(self) -> None:
         if not self.sim.password:
@@ -514,6 +532,8 @@ class AuthRoute:
             self.invalid(message)
         elif secrets.compare_digest(password.encode(), self.sim.password.encode()):
             self.login()
+        elif session is not None:
+            self.status(session, "password incorrect")  # FTL's quirk: a valid SID still gets its session
         else:
             self.invalid("password incorrect")
 
@@ -560,7 +580,9 @@ class AuthRoute:
         remaining = math.ceil(session.valid_until - time.monotonic())
         return {"valid": True, "sid": session.sid, "csrf": session.csrf, "validity": max(remaining, 0)}
 
-    def session_reply(self, status: int, fields: dict[str, Any], message: str, cookie: str | None = None) -> None:
+    def session_reply(
+        self, status: int, fields: dict[str, Any], message: str, cookie: str | None = None
+    ) -> None:
         # FTL's key order: valid, totp, sid, [csrf,] validity, message
         session = {"valid": fields["valid"], "totp": False, "sid": fields["sid"]}
         if "csrf" in fields:
@@ -578,7 +600,7 @@ class ConfigRoute:
 
     def __init__(self, handler: PiholeHandler, item: str) -> None:
         self.h = handler
-        self.sim = handler.app
+        self.sim = handler.sim
         self.item = item
 
     def answer(self) -> None:
@@ -612,7 +634,12 @@ class ConfigRoute:
         """The `?detailed=true` leaf (without FTL's topics and DNS server suggestions)."""
         default: Any = [] if isinstance(value, list) else value
         kind = "string array" if isinstance(value, list) else "integer"
-        flags = {"restart_dnsmasq": key != "dns.hosts", "advanced": False, "session_reset": False, "env_var": False}
+        flags = {
+            "restart_dnsmasq": key != "dns.hosts",
+            "advanced": False,
+            "session_reset": False,
+            "env_var": False,
+        }
         return {
             "description": f"{key} (lab)",
             "allowed": None,
@@ -636,12 +663,15 @@ class ConfigRoute:
         if not isinstance(config, dict):
             self.h.send_ftl_error(400, "body_error", 'No "config" object in body data', None)
             return
-        changes = {key: value for key, value in self.patched_arrays(config).items()}
+        changes = self.patched_arrays(config)
         for key, value in changes.items():
-            problem = self.array_type_error(key, value) or ARRAY_VALIDATORS[key](value)
+            type_problem = self.array_type_error(key, value)
+            if type_problem:
+                self.h.send_ftl_error(400, "bad_request", "Config item is invalid", type_problem)
+                return
+            problem = ARRAY_VALIDATORS[key](value)
             if problem:
-                message = "Config item is invalid" if self.array_type_error(key, value) else ""
-                self.h.send_ftl_error(400, "bad_request", message or "Config item validation failed", problem)
+                self.h.send_ftl_error(400, "bad_request", "Config item validation failed", problem)
                 return
         with self.sim.lock:
             for key, value in changes.items():
@@ -678,11 +708,15 @@ class ConfigRoute:
         if outcome is None:
             self.h.send_ftl(404, {})
         elif outcome == "present":
-            self.h.send_ftl_error(400, "bad_request", "Item already present", "Uniqueness of items is enforced")
+            self.h.send_ftl_error(
+                400, "bad_request", "Item already present", "Uniqueness of items is enforced"
+            )
         elif outcome.startswith("invalid:"):
             self.h.send_ftl_error(400, "bad_request", "Invalid value", outcome[len("invalid:") :])
+        elif self.h.command == "PUT":
+            self.h.send_ftl(201, {})
         else:
-            self.h.send_ftl(201, {}) if self.h.command == "PUT" else self.h.send(204)
+            self.h.send(204)  # FTL's 204 carries no body
 
     def change(self, key: str, target: list[str], value: str) -> str | None:
         """Apply the PUT or DELETE to `target` (lock held): None when absent, else what happened."""
@@ -703,11 +737,14 @@ class ConfigRoute:
 # -- v5 HTTP ---------------------------------------------------------------------------------------
 
 
-class PiholeV5Handler(LabHandler):
+class PiholeV5Handler(_PerRequestHandler):
     """A Pi-hole v5 box: lighttpd serving pi-hole/web v5.21; only /admin/api.php is simulated."""
 
-    app: PiholeSim
     server_version = "lighttpd/1.4.59"
+
+    @property
+    def sim(self) -> PiholeSim:
+        return cast(PiholeSim, self.server.app)
 
     def route(self) -> None:
         if self.url_path != "/admin/api.php" or self.command not in ("GET", "HEAD"):
@@ -717,7 +754,7 @@ class PiholeV5Handler(LabHandler):
         if "customdns" in query and self.authorized(query):
             V5CustomDns(self, query).answer()
         elif "version" in query:
-            self.send_json(200, {"version": 3})
+            self.send(200, compact({"version": 3}), "application/json")
         else:
             self.send(200, b"[]", "application/json")  # what api.php answers a bad or missing auth
 
@@ -725,10 +762,10 @@ class PiholeV5Handler(LabHandler):
         self.send(500, LIGHTTPD_404.replace(b"404 Not Found", b"500 Internal Server Error"), "text/html")
 
     def authorized(self, query: dict[str, list[str]]) -> bool:
-        if not self.app.password:
+        if not self.sim.password:
             return True
         token = (query.get("auth") or [""])[0]
-        return secrets.compare_digest(token.encode(), v5_api_token(self.app.password).encode())
+        return secrets.compare_digest(token.encode(), v5_api_token(self.sim.password).encode())
 
 
 class V5CustomDns:
@@ -736,7 +773,7 @@ class V5CustomDns:
 
     def __init__(self, handler: PiholeV5Handler, query: dict[str, list[str]]) -> None:
         self.h = handler
-        self.sim = handler.app
+        self.sim = handler.sim
         self.query = query
 
     def arg(self, name: str) -> str:
@@ -746,11 +783,11 @@ class V5CustomDns:
         action = self.arg("action")
         if action == "get":
             pairs = [[names[0], ip] for ip, names in map(_split_hosts_item, self.sim.hosts()) if names]
-            self.h.send(200, json.dumps({"data": pairs}).encode(), "application/json")
+            self.h.send(200, compact({"data": pairs}), "application/json")
         elif action in ("add", "delete"):
             problem = self.add() if action == "add" else self.delete()
             body = {"success": problem is None, "message": problem or ""}
-            self.h.send(200, json.dumps(body).encode(), "application/json")
+            self.h.send(200, compact(body), "application/json")
         else:
             self.h.send(200, b"Wrong action", "application/json")
 
