@@ -19,6 +19,7 @@ from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
 from cockpit.config import register_known_secrets, secret_refs
 from cockpit.core import Cockpit, validate_change
+from cockpit.doctor import diagnose
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
 from cockpit.secrets import RedactingFilter, resolve_secret
@@ -113,7 +114,8 @@ def cmd_status(project: Project, args: argparse.Namespace) -> int:
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     read_only = getattr(args, "read_only", False)
     with Cockpit.open(project, write=not read_only, fall_back_to_read=True) as cockpit:
-        ids = [args.phase] if args.phase is not None else [p.id for p in project.phases]
+        phase = getattr(args, "phase", None)
+        ids = [phase] if phase is not None else [p.id for p in project.phases]
         run = cockpit.check(ids)
     if args.json:
         emit_json(
@@ -251,6 +253,15 @@ def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
             lab.stop()
 
 
+def cmd_doctor(project: Project, args: argparse.Namespace) -> int:
+    reports = diagnose(project)
+    if args.json:
+        emit_json({"backends": [r.model_dump() | {"healthy": r.healthy} for r in reports]})
+    else:
+        render.doctor(reports)
+    return 0 if all(r.healthy for r in reports) else 1
+
+
 def cmd_tour(project: Project, args: argparse.Namespace) -> int:
     """The demo's main job until the TUI exists: check every phase against the lab, then the status."""
     out(f"cockpit demo: the embedded lab is running (config {project.config.source.path})")
@@ -278,6 +289,7 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "override": cmd_override,
     "audit": cmd_audit,
     "tour": cmd_tour,
+    "doctor": cmd_doctor,
 }
 
 

@@ -56,6 +56,9 @@ def results(items: list[CheckResult]) -> None:
             out(f"Phase {r.phase}")
         line = f"  {r.kind:<5} {r.criterion:<34} {r.type:<24} {r.result.upper().replace('_', ' ')}"
         out(line)
+        if r.result == "not_evaluated" and r.observed is None:
+            out(f"        {r.detail}")
+            continue
         if r.observed is not None or r.expected is not None:
             out(f"        observed: {r.observed}   expected: {r.expected}")
         if r.evidence:
@@ -97,3 +100,22 @@ def audit(events: list[dict[str, Any]]) -> None:
         )
         if e.get("before") is not None or e.get("after") is not None:
             out(f"         before: {e.get('before')}  after: {e.get('after')}")
+
+
+def doctor(reports: list[Any]) -> None:
+    def word(value: bool | None, yes: str, no: str) -> str:
+        return "?" if value is None else (yes if value else no)
+
+    for r in reports:
+        out(f"{r.name} ({r.kind}) {r.url}")
+        out(
+            f"    api: {word(r.reachable, 'reachable', 'UNREACHABLE')}, "
+            f"{word(r.authenticated, 'authenticated', 'NOT AUTHENTICATED')}, version {r.version or '?'}; "
+            f"dns: {word(r.dns_answers, 'answers', 'NO ANSWER')}"
+        )
+        for lack in r.lacks:
+            out(f"    lacks: {lack}")
+        if r.error:
+            out(f"    {r.error}")
+    if not reports:
+        out("no backends configured")

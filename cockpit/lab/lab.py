@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,8 +105,9 @@ class Lab:
                 self.pihole.add_host(service.v2, hostname)
 
     def stop(self) -> None:
-        for server in reversed(self.servers):
-            server.stop()
+        # Each server notices shutdown within its poll interval: stop them all at once, not one by one.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(LabHTTPServer.stop, self.servers))
         self.servers.clear()
         for sim in (getattr(self, "adguard", None), getattr(self, "pihole", None)):
             if sim is not None:
