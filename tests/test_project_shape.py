@@ -51,13 +51,30 @@ def test_textual_is_pinned_exactly():
     assert re.search(r'"pytest>=8,<9"', text)
 
 
-@pytest.mark.parametrize(
-    "command", ["validate", "status", "check", "show", "task", "attest", "override", "audit"]
-)
+def all_subcommands() -> list[list[str]]:
+    """Every subcommand the parser knows, nested ones (lab fault) included."""
+    import argparse
+
+    from cockpit.cli.parser import build_parser
+
+    found: list[list[str]] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found.append([*prefix, name])
+                    walk(child, [*prefix, name])
+
+    walk(build_parser(), [])
+    return found
+
+
+@pytest.mark.parametrize("command", all_subcommands(), ids=" ".join)
 def test_every_subcommand_has_help(command, capsys):
     from cockpit.cli import main
 
-    assert main([command, "--help"]) == 0
+    assert main([*command, "--help"]) == 0
     assert "--json" in capsys.readouterr().out
 
 
