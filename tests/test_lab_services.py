@@ -19,17 +19,29 @@ from cockpit.lab.services import Endpoint, serve
 def immich():
     faults = Faults()
     v2 = serve(Endpoint("immich", "v2", ("immich.home.arpa",), "/api/server/ping"), "127.20.0.11", 0, faults)
-    v3 = serve(Endpoint("immich", "v3", ("immich.home.arpa",), "/api/server/ping"), "127.30.0.10", v2.port, faults)
+    v3 = serve(
+        Endpoint("immich", "v3", ("immich.home.arpa",), "/api/server/ping"), "127.30.0.10", v2.port, faults
+    )
     yield faults, v2.port
     v2.stop()
     v3.stop()
 
 
-def check(address, port, hostname="immich.home.arpa", path="/api/server/ping", expect=(200, 299), timeout=5.0):
+def check(
+    address, port, hostname="immich.home.arpa", path="/api/server/ping", expect=(200, 299), timeout=5.0
+):
     async def run():
         async with async_client("test") as http:
-            return await health.check(http, scheme="http", address=address, port=port, path=path,
-                                      hostname=hostname, expect=expect, timeout=timeout)
+            return await health.check(
+                http,
+                scheme="http",
+                address=address,
+                port=port,
+                path=path,
+                hostname=hostname,
+                expect=expect,
+                timeout=timeout,
+            )
 
     return asyncio.run(run())
 
@@ -106,5 +118,17 @@ def test_the_control_endpoint_needs_its_token():
         assert faults.dns_down("pihole")
         bad = httpx.post(url, json={"action": "ups", "target": "melting"}, headers=good)
         assert bad.status_code == 400 and "unknown UPS state" in bad.json()["error"]
+    finally:
+        server.stop()
+
+
+def test_two_requests_on_one_keep_alive_connection_each_get_their_own_body():
+    faults = Faults()
+    server = serve_control(faults, "t0ken-value")
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", headers={"Authorization": "Bearer t0ken-value"}) as http:
+            http.post("/faults", json={"action": "dns-down", "target": "pihole"})
+            second = http.post("/faults", json={"action": "v3-down", "target": "immich"})
+        assert second.json()["v3_down"] == ["immich"] and second.json()["dns_down"] == ["pihole"]
     finally:
         server.stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 from types import TracebackType
 from typing import Any, NoReturn
 
@@ -119,11 +120,11 @@ class AdGuardClient:
         password: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        verify: bool = True,
+        verify: bool | str | ssl.SSLContext = True,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self._username = username or ""
         self._password = password or ""
-        self._credentials = (username, self._password) if username else None
         auth = httpx.BasicAuth(username, self._password) if username else None
         self._http = client(
             base_url.rstrip("/"),
@@ -219,7 +220,7 @@ class AdGuardClient:
         (403) from an address blocked after too many failures (429 with Retry-After). The session
         cookie it returns is dropped: calls keep authenticating with Basic.
         """
-        body = {"name": self._credentials[0] if self._credentials else "", "password": self._password}
+        body = {"name": self._username, "password": self._password}
         try:
             response = self._call("POST", "/control/login", "log in", body)
         finally:

@@ -545,12 +545,6 @@ class AdGuardHandler(LabHandler):
 
     app: AdGuardSim
 
-    def parse_request(self) -> bool:
-        # LabHandler.body() caches the body on the handler, which lives as long as the keep-alive
-        # connection: forget the previous request's body, or the next request would reuse it.
-        self.__dict__.pop("_body", None)
-        return super().parse_request()
-
     def send_response(self, code: int, message: str | None = None) -> None:
         """Like the stdlib's, minus the Server header: Go's net/http sends none."""
         self.log_request(code)

@@ -76,6 +76,11 @@ class LabHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         pass  # a simulator is quiet; tests read what it answered, not its log
 
+    def parse_request(self) -> bool:
+        # One handler object serves every request of a keep-alive connection: forget the last body.
+        self.__dict__.pop("_body", None)
+        return super().parse_request()
+
     def do_GET(self) -> None:
         self._dispatch()
 
