@@ -127,3 +127,94 @@ SERVICES = (
         follows="grafana",
     ),
 )
+
+
+# -- the infrastructure side (Proxmox VE, NUT, UniFi) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabNode:
+    """A Proxmox VE node and the disks of its boot pool `rpool`."""
+
+    name: str
+    address: str
+    model: str
+    cpus: int
+    memory_gb: int
+    rpool_disks: tuple[str, ...]  # two: a mirror; one: a single disk
+
+
+@dataclass(frozen=True)
+class LabGuest:
+    vmid: int
+    name: str
+    node: str
+    kind: str  # "qemu" or "lxc"
+    running: bool
+
+
+NODES = (
+    LabNode("pve-prod-01", "127.10.0.11", "Minisforum MS-A2", 16, 64,
+            ("/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100001-part3",
+             "/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100002-part3")),
+    LabNode("pve-prod-02", "127.10.0.12", "Dell OptiPlex 7090 Micro", 8, 32,
+            ("/dev/disk/by-id/nvme-WD_Blue_SN580_1TB_24110A800003-part3",)),
+)
+
+GUESTS = (
+    LabGuest(101, "docker-prod-01", "pve-prod-01", "qemu", True),
+    LabGuest(102, "auth-prod-01", "pve-prod-01", "qemu", True),
+    LabGuest(103, "dns-prod-01", "pve-prod-01", "lxc", True),
+    LabGuest(201, "pbs-prod-01", "pve-prod-02", "qemu", True),
+    LabGuest(202, "dns-prod-02", "pve-prod-02", "lxc", True),
+    # The k3s sandbox of phase 6: created, not started (the phase is ahead of the lab's story).
+    LabGuest(301, "k3s-srv-01", "pve-prod-01", "qemu", False),
+    LabGuest(302, "k3s-agt-01", "pve-prod-01", "qemu", False),
+    LabGuest(303, "k3s-agt-02", "pve-prod-01", "qemu", False),
+)
+
+PROXMOX_TOKEN_ID = "cockpit@pve!cockpit"
+CLUSTER_NAME = "homelab-v3"
+
+NUT_HOST = "127.10.0.10"  # upsd runs on the NAS, the UPS on its USB port
+UPS_NAME = "apc1500"
+UPS_DESCRIPTION = "APC Back-UPS 1500VA"
+NUT_CLIENTS = tuple(node.address for node in NODES)  # both Proxmox nodes, logged in as upsmon
+
+UNIFI_HOST = "127.10.0.1"
+
+
+@dataclass(frozen=True)
+class LabVlan:
+    vlan: int
+    name: str
+    subnet: str  # the design's subnets: data only, never contacted
+    gateway: str
+
+
+VLANS = (
+    LabVlan(10, "Management", "192.168.10.0/24", "192.168.10.1"),
+    LabVlan(20, "Trusted", "192.168.20.0/24", "192.168.20.1"),
+    LabVlan(30, "Services", "192.168.30.0/24", "192.168.30.1"),
+    LabVlan(40, "IoT", "192.168.40.0/24", "192.168.40.1"),
+)
+
+
+@dataclass(frozen=True)
+class LabFlow:
+    """One inter-VLAN rule of the design: allowed or denied, optionally on some ports."""
+
+    source: int
+    destination: int | str  # a VLAN id, "internet" or "any"
+    allow: bool
+    ports: tuple[int, ...] = ()
+
+
+# The design's policy: deny all inter-VLAN traffic; explicit allows only; IoT internet-only.
+FIREWALL = (
+    LabFlow(20, 30, True),
+    LabFlow(20, 10, True, (8006, 22, 443)),
+    LabFlow(40, "internet", True),
+    LabFlow(30, 10, False),
+    LabFlow(40, "any", False),
+)
