@@ -20,7 +20,7 @@ def tls_verify(tls: Tls, base: Path) -> bool | str:
     if tls.ca_file is not None:
         path = tls.ca_file.expanduser()
         return str(path if path.is_absolute() else base / path)
-    return tls.verify
+    return not tls.insecure
 
 
 def dns_client(server: DnsServer, base: Path, *, timeout: float = 5.0) -> AdGuardClient | PiholeClient:

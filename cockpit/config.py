@@ -177,6 +177,8 @@ def _secret_refs(inv: Inventory) -> list[tuple[tuple[str | int, ...], SecretRef]
         refs.append((("nut", "password"), inv.nut.password))
     if inv.unifi:
         refs.append((("unifi", "password"), inv.unifi.password))
+        if inv.unifi.api_key:
+            refs.append((("unifi", "api_key"), inv.unifi.api_key))
     if inv.lab:
         refs.append((("lab", "token"), inv.lab.token))
     return refs

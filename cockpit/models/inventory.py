@@ -86,11 +86,26 @@ HostPort = Annotated[Endpoint, BeforeValidator(Endpoint.parse)]
 
 
 class Tls(Strict):
-    """TLS verification: on by default; a CA file or a SHA-256 pin for a self-signed certificate."""
+    """TLS verification: on by default; a CA file or a SHA-256 pin for a self-signed certificate.
 
-    verify: bool = True
+    `insecure = true` turns verification off; only when written explicitly, and then cockpit warns
+    on every run and audits it.
+    """
+
     ca_file: FilePath | None = None
     fingerprint: str | None = Field(default=None, pattern=r"^([0-9A-Fa-f]{2}:?){32}$")
+    insecure: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Tls:
+        if self.insecure and (self.ca_file or self.fingerprint):
+            raise ValueError("insecure = true turns verification off; it cannot go with ca_file or fingerprint")
+        return self
+
+    @property
+    def pinned(self) -> str | None:
+        """The fingerprint as 64 hex digits without colons, lowercase (how urllib3 compares it)."""
+        return self.fingerprint.replace(":", "").lower() if self.fingerprint else None
 
 
 class DnsServer(Strict):
@@ -125,11 +140,15 @@ class Nut(Strict):
 
 
 class Unifi(Strict):
-    """The UniFi gateway, read-only, through a local account."""
+    """The UniFi gateway, read-only, through a local account (the classic API holds the subnets).
+
+    `api_key` is for the official Integration API, which some checks may use where it suffices.
+    """
 
     api_url: Annotated[str, Field(pattern=r"^https://")]
     username: str
     password: Secret
+    api_key: Secret | None = None
     site: str = "default"
     tls: Tls = Tls()
 
