@@ -45,9 +45,23 @@ PASSWORD = DEFAULT_PASSWORD
 # -- fixtures and helpers ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def faults() -> Faults:
+@pytest.fixture(scope="module")
+def lab_faults() -> Faults:
     return Faults()
+
+
+@pytest.fixture(scope="module")
+def shared_sim(lab_faults: Faults) -> Iterator[PiholeSim]:
+    """One default simulator for the module: stopping one takes a few tenths of a second."""
+    with PiholeSim(lab_faults) as sim:
+        yield sim
+
+
+@pytest.fixture
+def faults(lab_faults: Faults) -> Iterator[Faults]:
+    lab_faults.clear()
+    yield lab_faults
+    lab_faults.clear()
 
 
 @pytest.fixture
@@ -67,8 +81,10 @@ def start_sim(faults: Faults) -> Iterator[Callable[..., PiholeSim]]:
 
 
 @pytest.fixture
-def sim(start_sim: Callable[..., PiholeSim]) -> PiholeSim:
-    return start_sim()
+def sim(shared_sim: PiholeSim, faults: Faults) -> PiholeSim:
+    """The module's simulator, as a fresh Pi-hole: no records, no sessions, no faults."""
+    shared_sim.reset()
+    return shared_sim
 
 
 @pytest.fixture
@@ -160,7 +176,11 @@ class TestHostRecords:
         [
             ("not-an-ip", "nas.lan", 'dns.hosts[1]: neither a valid IPv4 nor IPv6 address ("not-an-ip")'),
             ("192.168.10.20", "bad!name.lan", 'dns.hosts[1]: invalid hostname ("bad!name.lan")'),
-            ("192.168.10.20", "", 'dns.hosts[1]: entry does not have at least one hostname ("192.168.10.20 ")'),
+            (
+                "192.168.10.20",
+                "",
+                'dns.hosts[1]: entry does not have at least one hostname ("192.168.10.20 ")',
+            ),
             # '/' travels inside the one encoded segment: the server sees it as part of the name
             ("192.168.10.20", "a/b.lan", 'dns.hosts[1]: invalid hostname ("a/b.lan")'),
         ],
@@ -207,32 +227,40 @@ class TestMalformedAnswers:
 
     def test_a_malformed_hosts_item(self) -> None:
         body = {"config": {"dns": {"hosts": ["192.168.1.1 ok.lan", "garbage"]}}, "took": 0.1}
-        with self.client(lambda r: httpx.Response(200, json=body)) as pihole, pytest.raises(MalformedResponse):
+        with (
+            self.client(lambda r: httpx.Response(200, json=body)) as pihole,
+            pytest.raises(MalformedResponse),
+        ):
             pihole.list_hosts()
 
     def test_a_list_without_the_hosts_array(self) -> None:
         body = {"config": {"dns": {}}, "took": 0.1}
-        with self.client(lambda r: httpx.Response(200, json=body)) as pihole, pytest.raises(MalformedResponse):
+        with (
+            self.client(lambda r: httpx.Response(200, json=body)) as pihole,
+            pytest.raises(MalformedResponse),
+        ):
             pihole.list_hosts()
 
     def test_a_201_that_is_not_ftl_json(self) -> None:
-        with self.client(lambda r: httpx.Response(201, text="<html>ok</html>")) as pihole:
-            with pytest.raises(MalformedResponse):
-                pihole.add_host("192.168.1.1", "ok.lan")
+        answer = httpx.Response(201, text="<html>ok</html>")
+        with self.client(lambda r: answer) as pihole, pytest.raises(MalformedResponse):
+            pihole.add_host("192.168.1.1", "ok.lan")
 
     def test_an_unexpected_status(self) -> None:
-        with self.client(lambda r: httpx.Response(302, headers={"Location": "/"})) as pihole:
-            with pytest.raises(MalformedResponse):
-                pihole.list_hosts()
+        answer = httpx.Response(302, headers={"Location": "/"})
+        with self.client(lambda r: answer) as pihole, pytest.raises(MalformedResponse):
+            pihole.list_hosts()
 
     def test_a_login_without_a_valid_session(self) -> None:
         transport = httpx.MockTransport(lambda r: httpx.Response(200, json={"session": {}, "took": 0.1}))
-        with PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport) as pihole:
-            with pytest.raises(MalformedResponse):
-                pihole.list_hosts()
+        pihole = PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport)
+        with pihole, pytest.raises(MalformedResponse):
+            pihole.list_hosts()
 
     def test_parse_host_item(self) -> None:
-        assert parse_host_item("10.0.0.1\tnas.lan  nas") == HostRecord(ip="10.0.0.1", names=("nas.lan", "nas"))
+        assert parse_host_item("10.0.0.1\tnas.lan  nas") == HostRecord(
+            ip="10.0.0.1", names=("nas.lan", "nas")
+        )
         for bad in ("", "10.0.0.1", "nas.lan 10.0.0.1", 42, "10.0.0.1 # comment only"):
             with pytest.raises(ValueError):
                 parse_host_item(bad)
@@ -307,7 +335,9 @@ class TestSessions:
         assert "wrong-secret-123" not in str(caught.value)
         assert sim.session_count() == 0
 
-    def test_no_sid_or_password_reaches_a_log_line(self, sim: PiholeSim, caplog: pytest.LogCaptureFixture) -> None:
+    def test_no_sid_or_password_reaches_a_log_line(
+        self, sim: PiholeSim, caplog: pytest.LogCaptureFixture
+    ) -> None:
         caplog.set_level("DEBUG")
         with PiholeClient(sim.url, PASSWORD) as pihole:
             pihole.list_hosts()
@@ -318,6 +348,17 @@ class TestSessions:
         # httpcore's own DEBUG trace shows the Set-Cookie header: the redactor masks it there
         assert sid not in REDACTOR.redact(caplog.text) and PASSWORD not in caplog.text
 
+    def test_a_pihole_without_a_password_needs_no_session(self, start_sim: Callable[..., PiholeSim]) -> None:
+        sim = start_sim(password="")
+        with httpx.Client(base_url=sim.url, trust_env=False) as raw:
+            session = ftl(login(raw, "anything"))["session"]
+            assert (session["sid"], session["validity"], session["message"]) == (None, -1, "no password set")
+            assert raw.get("/api/config/dns/hosts").status_code == 200
+        with PiholeClient(sim.url, "") as pihole:
+            pihole.add_host("192.168.10.20", "nas.lan")
+            assert len(pihole.list_hosts()) == 1
+        assert sim.session_count() == 0
+
     def test_a_session_the_server_refuses_twice_is_auth_failed(self) -> None:
         def handler(request: httpx.Request) -> httpx.Response:
             if request.method == "POST":
@@ -326,9 +367,9 @@ class TestSessions:
             return httpx.Response(401, json=body)
 
         transport = httpx.MockTransport(handler)
-        with PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport) as pihole:
-            with pytest.raises(AuthFailed):
-                pihole.list_hosts()
+        pihole = PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport)
+        with pihole, pytest.raises(AuthFailed):
+            pihole.list_hosts()
 
 
 # -- the protocol, raw ------------------------------------------------------------------------
@@ -362,7 +403,11 @@ class TestAuthProtocol:
         no_body = raw.post("/api/auth")
         assert envelope(no_body) == (400, "bad_request", "No request body data", None)
         not_json = raw.post("/api/auth", content=b"password=x")
-        assert envelope(not_json)[:3] == (400, "bad_request", "Invalid request body data (no valid JSON), error at hint")
+        assert envelope(not_json)[:3] == (
+            400,
+            "bad_request",
+            "Invalid request body data (no valid JSON), error at hint",
+        )
 
     def test_get_auth_tells_whether_the_session_is_valid(self, raw: httpx.Client) -> None:
         sid = sid_of(raw)
@@ -413,7 +458,10 @@ class TestAuthProtocol:
         assert response.status_code == 200
 
     def test_unauthenticated_calls_are_401_unauthorized(self, raw: httpx.Client) -> None:
-        for method, path in [("GET", "/api/config/dns/hosts"), ("PUT", "/api/config/dns/hosts/1.1.1.1%20a.lan")]:
+        for method, path in [
+            ("GET", "/api/config/dns/hosts"),
+            ("PUT", "/api/config/dns/hosts/1.1.1.1%20a.lan"),
+        ]:
             response = raw.request(method, path)
             assert envelope(response) == (401, "unauthorized", "Unauthorized", None)
 
@@ -431,7 +479,9 @@ class TestConfigProtocol:
     def sid(self, raw: httpx.Client) -> str:
         return sid_of(raw)
 
-    def test_hosts_are_read_from_the_config_subtree(self, raw: httpx.Client, sim: PiholeSim, sid: str) -> None:
+    def test_hosts_are_read_from_the_config_subtree(
+        self, raw: httpx.Client, sim: PiholeSim, sid: str
+    ) -> None:
         sim.add_host("192.168.1.10", "nas.lan")
         response = raw.get("/api/config/dns/hosts", params={"detailed": "false"}, headers={"X-FTL-SID": sid})
         assert ftl(response)["config"] == {"dns": {"hosts": ["192.168.1.10 nas.lan"]}}
@@ -448,7 +498,9 @@ class TestConfigProtocol:
 
     def test_a_path_too_short_is_invalid_path_depth(self, raw: httpx.Client, sid: str) -> None:
         for method in ("PUT", "DELETE"):
-            status, key, message, hint = envelope(raw.request(method, "/api/config/dns", headers={"X-FTL-SID": sid}))
+            status, key, message, hint = envelope(
+                raw.request(method, "/api/config/dns", headers={"X-FTL-SID": sid})
+            )
             assert (status, key, message) == (400, "bad_request", "Invalid path depth")
             assert hint is not None and hint.startswith(f"Use, e.g., {method} /api/config/")
 
@@ -462,10 +514,16 @@ class TestConfigProtocol:
         assert ftl(response)["config"]["dns"]["hosts"] == ["192.168.30.10 immich.lan", "fd00::30 immich.lan"]
         assert sim.hosts() == ["192.168.30.10 immich.lan", "fd00::30 immich.lan"]
 
-    def test_patch_with_an_invalid_item_changes_nothing(self, raw: httpx.Client, sim: PiholeSim, sid: str) -> None:
+    def test_patch_with_an_invalid_item_changes_nothing(
+        self, raw: httpx.Client, sim: PiholeSim, sid: str
+    ) -> None:
         body = {"config": {"dns": {"hosts": ["192.168.30.10 Immich.lan"]}}}
         status, _, message, hint = envelope(raw.patch("/api/config", json=body, headers={"X-FTL-SID": sid}))
-        assert (status, message, hint) == (400, "Config item validation failed", 'dns.hosts[0]: invalid hostname ("Immich.lan")')
+        assert (status, message, hint) == (
+            400,
+            "Config item validation failed",
+            'dns.hosts[0]: invalid hostname ("Immich.lan")',
+        )
         assert sim.hosts() == []
 
     def test_version_and_blocking(self, raw: httpx.Client, sid: str) -> None:
@@ -491,7 +549,11 @@ class TestLegacyV5:
     def test_the_v5_box_answers_like_lighttpd_and_api_php(self, v5: PiholeSim) -> None:
         with httpx.Client(base_url=v5.url, trust_env=False) as raw:
             auth = raw.post("/api/auth", json={"password": PASSWORD})
-            assert (auth.status_code, auth.headers["content-type"], auth.content) == (404, "text/html", LIGHTTPD_404)
+            assert (auth.status_code, auth.headers["content-type"], auth.content) == (
+                404,
+                "text/html",
+                LIGHTTPD_404,
+            )
             assert raw.get("/admin/api.php", params={"version": ""}).json() == {"version": 3}
 
     def test_customdns_get_add_delete(self, v5: PiholeSim) -> None:
@@ -528,23 +590,27 @@ class TestLegacyV5:
 
     def test_something_else_without_api_auth_is_not_called_a_v5(self) -> None:
         transport = httpx.MockTransport(lambda request: httpx.Response(404, text="nope"))
-        with PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport) as pihole:
-            with pytest.raises(MalformedResponse, match="no Pi-hole v6 API"):
-                pihole.version()
+        pihole = PiholeClient("http://127.0.0.1:9", PASSWORD, transport=transport)
+        with pihole, pytest.raises(MalformedResponse, match="no Pi-hole v6 API"):
+            pihole.version()
 
 
 # -- faults ---------------------------------------------------------------------------------------
 
 
 class TestFaults:
-    def test_latency_slows_answers_and_beyond_the_timeout_is_timeout(self, sim: PiholeSim, faults: Faults) -> None:
-        faults.set_latency("pihole", 150)
-        with PiholeClient(sim.url, PASSWORD) as pihole:
-            started = time.perf_counter()
-            pihole.list_hosts()  # login + GET: two slowed answers
-            assert time.perf_counter() - started >= 0.3
-        with PiholeClient(sim.url, PASSWORD, timeout=0.05) as pihole, pytest.raises(Timeout):
-            pihole.list_hosts()
+    def test_latency_slows_answers_and_beyond_the_timeout_is_timeout(self) -> None:
+        # its own switchboard: the request that times out is still asleep in the server when the
+        # test ends, and must not take a fault meant for the next test
+        own = Faults()
+        own.set_latency("pihole", 150)
+        with PiholeSim(own) as sim:
+            with PiholeClient(sim.url, PASSWORD) as pihole:
+                started = time.perf_counter()
+                pihole.list_hosts()  # login + GET: two slowed answers
+                assert time.perf_counter() - started >= 0.3
+            with PiholeClient(sim.url, PASSWORD, timeout=0.05) as pihole, pytest.raises(Timeout):
+                pihole.list_hosts()
 
     def test_injected_errors_are_server_errors_then_it_recovers(self, sim: PiholeSim, faults: Faults) -> None:
         with PiholeClient(sim.url, PASSWORD) as pihole:
@@ -597,15 +663,20 @@ class TestLoopbackGuard:
         monkeypatch.setattr(socket, "create_connection", refuse)
         monkeypatch.setattr(socket.socket, "connect", refuse)
         monkeypatch.setattr(socket, "getaddrinfo", refuse)
-        transport = httpx.MockTransport(lambda request: attempts.append(request) or httpx.Response(200))
-        for kwargs in ({}, {"transport": transport}):
-            with pytest.raises(netguard.GuardRefused) as caught:
-                with PiholeClient(url, PASSWORD, **kwargs) as pihole:  # type: ignore[arg-type]
-                    pihole.list_hosts()
-            assert PASSWORD not in str(caught.value)
-        assert attempts == []
 
-    def test_the_loopback_simulator_passes_the_guard(self, sim: PiholeSim, monkeypatch: pytest.MonkeyPatch) -> None:
+        def answer(request: httpx.Request) -> httpx.Response:
+            attempts.append(request)
+            return httpx.Response(200)
+
+        for transport in (None, httpx.MockTransport(answer)):
+            with pytest.raises(netguard.GuardRefused) as caught:
+                PiholeClient(url, PASSWORD, transport=transport).list_hosts()
+            assert PASSWORD not in str(caught.value)
+        assert attempts == []  # neither a socket nor even the injected transport was used
+
+    def test_the_loopback_simulator_passes_the_guard(
+        self, sim: PiholeSim, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv(netguard.ENV, "1")
         with PiholeClient(sim.url, PASSWORD) as pihole:
             assert pihole.list_hosts() == []
@@ -645,7 +716,9 @@ class TestDns:
             pihole.remove_host("192.168.10.20", "immich.lan")
             assert dns_query(sim, "immich.lan", "A", tcp=tcp).rcode() == dns.rcode.NXDOMAIN
 
-    def test_the_v5_pose_answers_with_v5s_local_ttl(self, start_sim: Callable[..., PiholeSim], tcp: bool) -> None:
+    def test_the_v5_pose_answers_with_v5s_local_ttl(
+        self, start_sim: Callable[..., PiholeSim], tcp: bool
+    ) -> None:
         v5 = start_sim(legacy_v5=True)
         v5.add_host("192.168.10.20", "nas.lan")
         assert [rrset.ttl for rrset in dns_query(v5, "nas.lan", "A", tcp=tcp).answer] == [2]
@@ -676,7 +749,9 @@ def test_dig_reads_the_records(sim: PiholeSim, dig: str, transport: str) -> None
 # -- a third-party client, unchanged ----------------------------------------------------------------------
 
 
-def test_pihole6api_works_unchanged_against_the_simulator(sim: PiholeSim, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pihole6api_works_unchanged_against_the_simulator(
+    sim: PiholeSim, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import pihole6api.client
     from pihole6api.conn import PiHole6Connection
 

@@ -272,10 +272,20 @@ class PiholeSim:
         self._dns.start()
 
     def stop(self) -> None:
-        if self._http is not None:
-            self._http.stop()
-        if self._dns is not None:
-            self._dns.stop()
+        """Stop both servers side by side: each waits out its poll interval, so in turn they add up."""
+        stoppers = [server.stop for server in (self._http, self._dns) if server is not None]
+        threads = [threading.Thread(target=stop) for stop in stoppers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def reset(self) -> None:
+        """Back to a fresh Pi-hole (no records, no sessions), so one running simulator serves many tests."""
+        with self._lock:
+            self._hosts.clear()
+            self._cname_records.clear()
+            self._seats = _Seats(self._seats.max_sessions, self._seats.timeout)
 
     def __enter__(self) -> PiholeSim:
         self.start()
@@ -374,14 +384,9 @@ class PiholeSim:
 
 
 class _PerRequestHandler(LabHandler):
-    """Forgets the previous request's body: one handler serves every request of a keep-alive connection.
-
-    LabHandler.body() caches the body on the handler instance, so without this the second request
-    on a connection would read the first one's body (and leave its own unread in the stream).
-    """
+    """Starts each request's clock (for the `took` every answer carries)."""
 
     def parse_request(self) -> bool:
-        self.__dict__.pop("_body", None)
         self._t0 = time.perf_counter()
         return super().parse_request()
 
@@ -394,7 +399,7 @@ class FtlHandler(_PerRequestHandler):
         return cast(PiholeSim, self.server.app)
 
     def took(self) -> float:
-        return round(time.perf_counter() - getattr(self, "_t0", time.perf_counter()), 6)
+        return round(time.perf_counter() - self._t0, 6)
 
     def send_ftl(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         body = compact({**payload, "took": self.took()})

@@ -190,6 +190,25 @@ class Service(Strict):
         return self.hostnames[0]
 
 
+DEFAULT_REMOTE = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "{host}", "--"]
+
+
+class Commands(Strict):
+    """How a command reaches an inventory host: a remote shell whose `{host}` is the host's name.
+
+    The default is ssh without a password prompt (keys or an agent); the lab puts its host simulator
+    here. The command's own arguments follow the remote shell's.
+    """
+
+    remote: list[str] = Field(default_factory=lambda: list(DEFAULT_REMOTE), min_length=1)
+
+    @model_validator(mode="after")
+    def _names_the_host(self) -> Commands:
+        if not any("{host}" in part for part in self.remote):
+            raise ValueError("the remote shell must contain {host} where the host's name goes")
+        return self
+
+
 class LabSection(Strict):
     """Written by `cockpit lab`: where its fault control endpoint listens, and its token."""
 
@@ -209,4 +228,5 @@ class Inventory(Strict):
     nut: Nut | None = None
     unifi: Unifi | None = None
     services: list[Service] = []
+    commands: Commands = Field(default_factory=Commands)
     lab: LabSection | None = None
