@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from cockpit.checks.command import evaluate_command
 from cockpit.checks.context import CheckContext, Evaluator, result
 from cockpit.checks.local import STORE_ONLY, evaluate_manual, evaluate_services_cut_over
 from cockpit.checks.network import evaluate_dns_resolves, evaluate_http_ok
@@ -27,6 +28,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "services.cut_over": evaluate_services_cut_over,
     "dns.resolves": evaluate_dns_resolves,
     "http.ok": evaluate_http_ok,
+    "command": evaluate_command,
 }
 
 __all__ = ["CheckContext", "EVALUATORS", "evaluate", "evaluate_manual", "run_checks"]

@@ -241,6 +241,7 @@ def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
     from cockpit.lab.lab import Lab
 
     os.environ[netguard.ENV] = "1"  # the demo talks to loopback only, whatever the config says
+    netguard.allow_command(sys.executable)  # the lab's host simulator stands in for ssh
     with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as directory:
         lab = Lab(Path(directory))
         info = lab.start()

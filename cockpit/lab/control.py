@@ -18,6 +18,9 @@ def apply_fault(faults: Faults, action: str, target: str | None = None, value: i
     if action == "clear":
         faults.clear()
         return
+    if action in ("split-filesystems", "join-filesystems"):
+        faults.set_host_fault("split-filesystems", action == "split-filesystems")
+        return
     if target is None:
         raise ValueError(f"'{action}' needs a target")
     setters: dict[str, Any] = {
@@ -30,6 +33,8 @@ def apply_fault(faults: Faults, action: str, target: str | None = None, value: i
         "dns-down": lambda: faults.set_dns_down(target),
         "dns-up": lambda: faults.set_dns_down(target, False),
         "ups": lambda: faults.set_ups(target),
+        "host-down": lambda: faults.set_host_down(target),
+        "host-up": lambda: faults.set_host_down(target, False),
     }
     if action not in setters:
         raise ValueError(f"unknown fault '{action}' (faults: {', '.join(sorted(setters))}, clear)")

@@ -14,6 +14,7 @@ from typing import Any
 BACKENDS = ("adguard", "pihole", "proxmox", "nut", "unifi", "services")
 DNS_SERVERS = ("adguard", "pihole")
 UPS_STATES = ("online", "on-battery", "low-battery")
+HOST_FAULTS = ("split-filesystems",)  # downloads and media on different filesystems: hardlinks break
 
 
 @dataclass
@@ -31,6 +32,8 @@ class _State:
     dns_down: set[str] = field(default_factory=set)
     v3_down: set[str] = field(default_factory=set)
     ups: str = "online"
+    hosts: set[str] = field(default_factory=set)  # host-level faults, e.g. "split-filesystems"
+    hosts_down: set[str] = field(default_factory=set)  # hosts whose ssh refuses connections
 
 
 class Faults:
@@ -108,6 +111,16 @@ class Faults:
         with self._lock:
             self._state.ups = state
 
+    def set_host_fault(self, fault: str, on: bool = True) -> None:
+        if fault not in HOST_FAULTS:
+            raise ValueError(f"unknown host fault '{fault}' (host faults: {', '.join(HOST_FAULTS)})")
+        with self._lock:
+            (self._state.hosts.add if on else self._state.hosts.discard)(fault)
+
+    def set_host_down(self, host: str, down: bool = True) -> None:
+        with self._lock:
+            (self._state.hosts_down.add if down else self._state.hosts_down.discard)(host)
+
     def clear(self) -> None:
         with self._lock:
             self._state = _State()
@@ -119,4 +132,6 @@ class Faults:
                 "dns_down": sorted(self._state.dns_down),
                 "v3_down": sorted(self._state.v3_down),
                 "ups": self._state.ups,
+                "hosts": sorted(self._state.hosts),
+                "hosts_down": sorted(self._state.hosts_down),
             }

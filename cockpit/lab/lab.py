@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,6 +168,11 @@ class Lab:
         return path
 
 
+def remote_shell(directory: Path) -> list[str]:
+    """The lab's stand-in for `ssh HOST --`: this Python running cockpit.lab.hostshell."""
+    return [sys.executable, "-m", "cockpit.lab.hostshell", "--lab", str(directory), "{host}", "--"]
+
+
 def _q(value: object) -> str:
     """A TOML value: JSON's string escapes are valid TOML basic strings."""
     return json.dumps(value)
@@ -180,6 +186,10 @@ def render_config(lab: Lab) -> str:
         "[lab]",
         f"control_url = {_q(lab.control_url)}",
         f"token = {{ file = {_q(lab._secret_file('control'))} }}",
+        "",
+        "# Commands reach the lab's hosts through its host simulator, in ssh's place.",
+        "[commands]",
+        f"remote = {_q(remote_shell(lab.directory))}",
     ]
     for host in catalog.HOSTS:
         lines += [
