@@ -24,19 +24,23 @@ import httpx
 Reply = tuple[int, str]
 Handler = Callable[[re.Match[str], dict], Reply]
 
-ZPOOL_APPS = """  pool: apps
- state: ONLINE
-  scan: scrub repaired 0B in 00:04:12 with 0 errors on Sun Nov 22 03:00:01 2026
-config:
-
-	NAME                                      STATE     READ WRITE CKSUM
-	apps                                      ONLINE       0     0     0
-	  mirror-0                                ONLINE       0     0     0
-	    ata-Samsung_SSD_870_EVO_1TB_S6PTNZ0R1  ONLINE       0     0     0
-	    ata-Samsung_SSD_870_EVO_1TB_S6PTNZ0R2  ONLINE       0     0     0
-
-errors: No known data errors
-"""
+ZPOOL_APPS = "\n".join(
+    [
+        "  pool: apps",
+        " state: ONLINE",
+        "  scan: scrub repaired 0B in 00:04:12 with 0 errors on Sun Nov 22 03:00:01 2026",
+        "config:",
+        "",
+        "        NAME                                       STATE     READ WRITE CKSUM",
+        "        apps                                       ONLINE       0     0     0",
+        "          mirror-0                                 ONLINE       0     0     0",
+        "            ata-Samsung_SSD_870_EVO_1TB_S6PTNZ0R1  ONLINE       0     0     0",
+        "            ata-Samsung_SSD_870_EVO_1TB_S6PTNZ0R2  ONLINE       0     0     0",
+        "",
+        "errors: No known data errors",
+        "",
+    ]
+)
 
 
 def _stat(paths: list[str], split: bool, mount: str) -> Reply:
