@@ -19,6 +19,7 @@ from cockpit.project import Project
 from cockpit.results import CheckResult
 from cockpit.store.lock import describe_holder
 from cockpit.store.state import Store
+from cockpit.tasks import Step, execute, new_operation, reconcile, targets
 
 MIN_REASON = 8
 
@@ -185,6 +186,7 @@ class Cockpit:
         return {
             "phases": phases,
             "services": services,
+            "pending_operations": self.store.pending_operations(),
             "store": {
                 "dir": str(self.project.state_dir),
                 "read_only": not self.store.writable,
@@ -262,6 +264,70 @@ class Cockpit:
         return self.store.record(
             action, f"{phase_id}.{task_id}", before=before_view, after={"done": done, "note": note}
         )
+
+    def run_task(self, phase_id: int, task_id: str) -> dict[str, Any]:
+        """Run a task's actions in order through the adapters; done when every step succeeded.
+
+        Each external call is journaled as an intent before and an outcome after (one operation
+        id); the first failed step stops the run, and the task stays open with the failure kept.
+        """
+        task = find_task(self.project, phase_id, task_id)
+        if not task.actions:
+            raise InputError(
+                f"task {phase_id}.{task_id} has no actions to run; mark it with: cockpit task done"
+            )
+        self._require_open(self.phase(phase_id), ("active", "complete"), f"run task {phase_id}.{task_id}")
+        self.reconcile_pending()
+        subject = f"{phase_id}.{task_id}"
+        steps: list[Step] = []
+        for index, action in enumerate(task.actions):
+            for target in targets(self.project, action):
+                op = new_operation()
+                intent = {"op": op, "step": index, "action": action.type, "target": target}
+                self.store.record("task.action.started", subject, after=intent)
+                step = execute(self.project, action, target)
+                steps.append(step)
+                outcome = {**intent, "ok": step.ok, "output": step.output, "detail": step.detail}
+                self.store.record(
+                    "task.action.finished", subject, after=outcome, outcome="ok" if step.ok else "failed"
+                )
+                if not step.ok:
+                    break
+            if steps and not steps[-1].ok:
+                break
+        ok = bool(steps) and all(s.ok for s in steps)
+        evidence = [{"action": s.action, "target": s.target, "ok": s.ok, "output": s.output} for s in steps]
+        self.store.record(
+            "task.ran", subject, after={"ok": ok, "steps": evidence}, outcome="ok" if ok else "failed"
+        )
+        if ok:
+            note = f"ran {len(steps)} action(s): " + "; ".join(f"{s.action} {s.target}" for s in steps)
+            self.store.record(
+                "task.done", subject, before=None, after={"done": True, "note": note, "evidence": evidence}
+            )
+        return {"phase": phase_id, "task": task_id, "ok": ok, "steps": evidence}
+
+    def reconcile_pending(self) -> list[dict[str, Any]]:
+        """Settle actions that were started but never got an outcome, by reading the live backend."""
+        settled = []
+        for pending in self.store.pending_operations():
+            outcome, seen = reconcile(self.project, pending)
+            after = {
+                "op": pending["op"],
+                "action": pending.get("action"),
+                "target": pending.get("target"),
+                "reconciled": outcome,
+                "observed": seen,
+            }
+            settled.append(
+                self.store.record(
+                    "task.action.reconciled",
+                    pending["subject"],
+                    after=after,
+                    outcome="ok" if outcome != "needs_attention" else "needs_attention",
+                )
+            )
+        return settled
 
     def attest(self, phase_id: int, criterion_id: str, evidence: str) -> dict[str, Any]:
         find_manual_criterion(self.project, phase_id, criterion_id)

@@ -14,10 +14,10 @@ import platformdirs
 
 from cockpit.config import PACKAGE_DIR, ConfigSource, LoadedConfig, find_config, load_config
 from cockpit.errors import InputError, InputProblem
-from cockpit.models.checks import PLACEHOLDER, CommandCheck, DnsResolves, HttpOk, ServicesCutOver
-from cockpit.models.phases import Criterion, Phase
+from cockpit.models.checks import PLACEHOLDER, DnsResolves, HttpOk, ServicesCutOver
+from cockpit.models.phases import Phase
 from cockpit.phases_loader import LoadedPhase, default_phases_dir, load_phases
-from cockpit.tomlfile import TomlDocument
+from cockpit.tomlfile import Loc, TomlDocument
 
 HOST_FIELDS = ("node", "hosts", "guest", "host")
 
@@ -86,22 +86,21 @@ def _cross_references(config: LoadedConfig, loaded: list[LoadedPhase]) -> list[I
     for item in loaded:
         for kind in ("entry", "exit"):
             for position, criterion in enumerate(getattr(item.phase, kind)):
-                problems += _criterion_refs(config, item.doc, (kind, position, "check"), criterion, phase_ids)
+                loc = (kind, position, "check")
+                problems += _host_refs(config, item.doc, loc, criterion.check)
+                problems += _check_refs(config, item.doc, loc, criterion.check, phase_ids)
+        for position, task in enumerate(item.phase.tasks):
+            for index, action in enumerate(task.actions):
+                loc = ("tasks", position, "actions", index)
+                problems += _host_refs(config, item.doc, loc, action)
     return problems
 
 
-def _criterion_refs(
-    config: LoadedConfig,
-    doc: TomlDocument,
-    loc: tuple[str | int, ...],
-    criterion: Criterion,
-    phase_ids: set[int],
-) -> list[InputProblem]:
-    check = criterion.check
+def _host_refs(config: LoadedConfig, doc: TomlDocument, loc: Loc, subject: object) -> list[InputProblem]:
+    """Every host reference of a check or action names at least one host; every placeholder exactly one."""
     problems: list[InputProblem] = []
-    inv = config.inventory
     for field in HOST_FIELDS:
-        value = getattr(check, field, None)
+        value = getattr(subject, field, None)
         refs = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         for index, ref in enumerate(refs):
             if not config.hosts_matching(ref):
@@ -112,13 +111,20 @@ def _criterion_refs(
                     else f"no host named '{ref}'"
                 )
                 problems.append(doc.problem(at, f"{what} in the inventory ({config.source.path})"))
-    if isinstance(check, CommandCheck):
-        for index, argument in enumerate(check.argv):
-            for _, ref in PLACEHOLDER.findall(argument):
-                found = len(config.hosts_matching(ref))
-                if found != 1:
-                    message = f"placeholder {{...:{ref}}} must match exactly one host in the inventory; it matches {found}"
-                    problems.append(doc.problem((*loc, "argv", index), message))
+    for index, argument in enumerate(getattr(subject, "argv", [])):
+        for _, ref in PLACEHOLDER.findall(argument):
+            found = len(config.hosts_matching(ref))
+            if found != 1:
+                message = f"placeholder {{...:{ref}}} must match exactly one host in the inventory; it matches {found}"
+                problems.append(doc.problem((*loc, "argv", index), message))
+    return problems
+
+
+def _check_refs(
+    config: LoadedConfig, doc: TomlDocument, loc: Loc, check: object, phase_ids: set[int]
+) -> list[InputProblem]:
+    """Services, DNS servers and phases a check names exist."""
+    problems: list[InputProblem] = []
     services: list[tuple[str, str]] = []
     if isinstance(check, DnsResolves | HttpOk) and check.service:
         services.append(("service", check.service))
@@ -128,13 +134,10 @@ def _criterion_refs(
             problems.append(doc.problem((*loc, "phase"), f"no phase {check.phase}"))
     for field, name in services:
         if config.service(name) is None:
-            problems.append(
-                doc.problem(
-                    (*loc, field), f"no service named '{name}' in the inventory ({config.source.path})"
-                )
-            )
+            message = f"no service named '{name}' in the inventory ({config.source.path})"
+            problems.append(doc.problem((*loc, field), message))
     if isinstance(check, DnsResolves):
-        known = {s.name for s in inv.dns_servers}
+        known = {s.name for s in config.inventory.dns_servers}
         for index, server in enumerate(check.servers):
             if server not in known:
                 problems.append(

@@ -43,10 +43,12 @@ def _message(error: Mapping[str, Any]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field"
-    if kind == "union_tag_invalid":
-        return f"unknown check type '{ctx.get('tag')}' (known: {', '.join(CHECK_TYPES)})"
-    if kind == "union_tag_not_found":
-        return f"missing 'type' (known: {', '.join(CHECK_TYPES)})"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        known = str(ctx.get("expected_tags", ", ".join(CHECK_TYPES))).replace("'", "")
+        what = "action" if "actions" in error["loc"] else "check"
+        if kind == "union_tag_not_found":
+            return f"missing 'type' (known: {known})"
+        return f"unknown {what} type '{ctx.get('tag')}' (known: {known})"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)

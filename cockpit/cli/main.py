@@ -177,6 +177,8 @@ def _changed(args: argparse.Namespace, event: dict[str, Any], message: str) -> i
 def cmd_task(project: Project, args: argparse.Namespace) -> int:
     phase, task = args.item
     validate_change(project, "task", phase, task)
+    if args.verb == "run":
+        return _run_task(project, args, phase, task)
     with _open(project, args, write=True) as cockpit:
         event = cockpit.set_task(phase, task, args.verb == "done", args.note)
     return _changed(
@@ -184,6 +186,20 @@ def cmd_task(project: Project, args: argparse.Namespace) -> int:
         event,
         f"{phase}.{task}: {'done' if args.verb == 'done' else 'not done'} (event #{event['seq']})",
     )
+
+
+def _run_task(project: Project, args: argparse.Namespace, phase: int, task: str) -> int:
+    with _open(project, args, write=True) as cockpit:
+        run = cockpit.run_task(phase, task)
+    if args.json:
+        emit_json({"run": run})
+    else:
+        for step in run["steps"]:
+            out(
+                f"{'ok  ' if step['ok'] else 'FAIL'} {step['action']} {step['target']}: {step['output'].strip()[:300]}"
+            )
+        out(f"{phase}.{task}: {'done' if run['ok'] else 'NOT done: a step failed; the task stays open'}")
+    return 0 if run["ok"] else 1
 
 
 def cmd_attest(project: Project, args: argparse.Namespace) -> int:

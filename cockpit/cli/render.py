@@ -42,6 +42,9 @@ def status(report: dict[str, Any]) -> None:
             out(f"         override reason: {phase['override_reason']}")
         for regression in phase["regressions"]:
             out(f"         REGRESSION: {regression}")
+    for pending in report.get("pending_operations", []):
+        out(f"PENDING: {pending.get('action')} on {pending.get('target')} for task {pending['subject']} started at "
+            f"{pending.get('at')} has no recorded outcome; the next run reconciles it")
     out("")
     out("Services")
     for service in report["services"]:

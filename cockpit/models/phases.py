@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from cockpit.models.base import Slug, Strict, Text
+from cockpit.models.actions import TaskAction
 from cockpit.models.checks import Check
 from cockpit.principles import PRINCIPLES
 
@@ -42,6 +43,7 @@ class Task(Strict):
     runbook: Text
     principle: PrincipleId
     required: bool = True
+    actions: list[TaskAction] = []
 
 
 class Phase(Strict):

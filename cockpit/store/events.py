@@ -76,6 +76,25 @@ def _service_state(db: TinyDB, event: Event) -> None:
     db.table("services").upsert(doc, Query().name == event["subject"])
 
 
+def _action_started(db: TinyDB, event: Event) -> None:
+    after = event["after"] or {}
+    doc = {"op": after.get("op"), "subject": event["subject"], **after, **_by(event)}
+    db.table("pending").upsert(doc, Query().op == after.get("op"))
+
+
+def _action_closed(db: TinyDB, event: Event) -> None:
+    db.table("pending").remove(Query().op == (event["after"] or {}).get("op"))
+
+
+def _task_ran(db: TinyDB, event: Event) -> None:
+    phase, _, task = event["subject"].partition(".")
+    table = db.table("tasks")
+    current: dict[str, Any] = dict(table.get(Query().key == event["subject"]) or {})
+    current.update({"key": event["subject"], "phase": int(phase), "task": task})
+    current["last_run"] = {**(event["after"] or {}), "outcome": event["outcome"], **_by(event)}
+    table.upsert(current, Query().key == event["subject"])
+
+
 HANDLERS: dict[str, Handler] = {
     "task.done": _task,
     "task.undone": _task,
@@ -87,12 +106,19 @@ HANDLERS: dict[str, Handler] = {
     "phase.completed": _phase_field("complete"),
     "check.recorded": _check_recorded,
     "service.state": _service_state,
+    "task.action.started": _action_started,
+    "task.action.finished": _action_closed,
+    "task.action.reconciled": _action_closed,
+    "task.ran": _task_ran,
 }
+
+# Events that change the state whatever their outcome (a failed action still closes its intent).
+ANY_OUTCOME = ("task.action.finished", "task.action.reconciled", "task.ran")
 
 
 def apply_event(db: TinyDB, event: Event) -> None:
     """Apply one committed event; events without a state effect (store.*, journal.*) are skipped."""
-    if event.get("outcome") not in ("ok", None):
+    if event.get("outcome") not in ("ok", None) and event["action"] not in ANY_OUTCOME:
         return
     handler = HANDLERS.get(event["action"])
     if handler is not None:

@@ -185,6 +185,10 @@ class Store:
     def service_record(self, name: str) -> dict[str, Any] | None:
         return self._one("services", Query().name == name)
 
+    def pending_operations(self) -> list[dict[str, Any]]:
+        """External actions journaled as started with no outcome yet (a crash, a lost link)."""
+        return [dict(d) for d in self._db.table("pending").all()]
+
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         """Every table as plain lists (for tests and debugging)."""
         return {name: [dict(d) for d in self._db.table(name).all()] for name in sorted(self._db.tables())}
