@@ -189,6 +189,16 @@ def secret_refs(config: LoadedConfig) -> list[tuple[tuple[str | int, ...], Secre
     return _secret_refs(config.inventory)
 
 
+def insecure_backends(config: LoadedConfig) -> list[str]:
+    """Backends whose TLS verification the config turned off with `insecure = true`."""
+    inv = config.inventory
+    found = [f"dns_servers.{s.name}" for s in inv.dns_servers if s.tls.insecure]
+    found += [
+        name for name, part in (("proxmox", inv.proxmox), ("unifi", inv.unifi)) if part and part.tls.insecure
+    ]
+    return found
+
+
 def register_known_secrets(config: LoadedConfig) -> None:
     """Resolve what can be resolved so the redactor knows it; a missing secret is not an error here."""
     for _, ref in secret_refs(config):

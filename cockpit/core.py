@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.checks import run_checks
-from cockpit.config import register_known_secrets
+from cockpit.config import insecure_backends, register_known_secrets
 from cockpit.errors import InputError, RefusedError
 from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
 from cockpit.models.phases import Criterion, Phase, Task
@@ -126,7 +126,9 @@ class Cockpit:
         register_known_secrets(project.config)
         if write:
             try:
-                return cls(project, Store.open_writer(project.state_dir, operator))
+                cockpit = cls(project, Store.open_writer(project.state_dir, operator))
+                cockpit._audit_insecure_tls()
+                return cockpit
             except RefusedError as exc:
                 if not fall_back_to_read:
                     raise
@@ -137,6 +139,14 @@ class Cockpit:
 
     def close(self) -> None:
         self.store.close()
+
+    def _audit_insecure_tls(self) -> None:
+        """TLS verification turned off is allowed only explicitly, and every writing run says so in the journal."""
+        insecure = insecure_backends(self.project.config)
+        if insecure:
+            self.store.record(
+                "tls.insecure", str(self.project.config.source.path), after={"backends": insecure}
+            )
 
     def __enter__(self) -> Cockpit:
         return self

@@ -86,13 +86,12 @@ def _cross_references(config: LoadedConfig, loaded: list[LoadedPhase]) -> list[I
     for item in loaded:
         for kind in ("entry", "exit"):
             for position, criterion in enumerate(getattr(item.phase, kind)):
-                loc = (kind, position, "check")
-                problems += _host_refs(config, item.doc, loc, criterion.check)
-                problems += _check_refs(config, item.doc, loc, criterion.check, phase_ids)
+                at: Loc = (kind, position, "check")
+                problems += _host_refs(config, item.doc, at, criterion.check)
+                problems += _check_refs(config, item.doc, at, criterion.check, phase_ids)
         for position, task in enumerate(item.phase.tasks):
             for index, action in enumerate(task.actions):
-                loc = ("tasks", position, "actions", index)
-                problems += _host_refs(config, item.doc, loc, action)
+                problems += _host_refs(config, item.doc, ("tasks", position, "actions", index), action)
     return problems
 
 

@@ -17,7 +17,7 @@ from cockpit.cli import render
 from cockpit.cli.labcmd import run_fault, run_lab
 from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
-from cockpit.config import register_known_secrets, secret_refs
+from cockpit.config import insecure_backends, register_known_secrets, secret_refs
 from cockpit.core import Cockpit, validate_change
 from cockpit.doctor import diagnose
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
@@ -246,6 +246,10 @@ def _run(args: argparse.Namespace, raw: list[str]) -> int:
     project = load_project(args.config, args.state)
     register_known_secrets(project.config)  # before the first log line that could carry one
     log.debug("cockpit %s", " ".join(raw))
+    for backend in insecure_backends(project.config):
+        err(
+            f"cockpit: warning: TLS verification is OFF for {backend} (insecure = true in {project.config.source.path})"
+        )
     log.debug(
         "config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir
     )

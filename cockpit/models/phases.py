@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from cockpit.models.base import Slug, Strict, Text
 from cockpit.models.actions import TaskAction
+from cockpit.models.base import Slug, Strict, Text
 from cockpit.models.checks import Check
 from cockpit.principles import PRINCIPLES
 
