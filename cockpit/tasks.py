@@ -58,16 +58,15 @@ def execute(project: Project, action: TaskAction, target: str) -> Step:
 def _proxmox(project: Project, action: TaskAction, guest: str) -> Step:
     from cockpit.checks.proxmox import client_for  # the adapter is only needed when a task uses it
 
-    client = client_for(project)
-    if isinstance(action, GuestStart):
-        task = client.start(guest, timeout=action.timeout_s)
-    elif isinstance(action, GuestShutdown):
-        task = client.shutdown(guest, timeout=action.timeout_s)
-    else:
-        assert isinstance(action, Snapshot)
-        task = client.snapshot(
-            guest, snapshot_name(action.name), action.description, timeout=action.timeout_s
-        )
+    with client_for(project) as client:
+        if isinstance(action, GuestStart):
+            task = client.start(guest, timeout=action.timeout_s)
+        elif isinstance(action, GuestShutdown):
+            task = client.shutdown(guest, timeout=action.timeout_s)
+        else:
+            assert isinstance(action, Snapshot)
+            name = snapshot_name(action.name)
+            task = client.snapshot(guest, name, action.description, timeout=action.timeout_s)
     detail = task.model_dump()
     return Step(action.type, guest, bool(task.ok), f"{task.upid}: {task.exitstatus}", detail)
 
@@ -94,7 +93,8 @@ def reconcile(project: Project, pending: dict[str, Any]) -> tuple[str, str]:
         from cockpit.checks.proxmox import client_for
 
         try:
-            guest = client_for(project).guest(target)
+            with client_for(project) as client:
+                guest = client.guest(target)
         except CockpitError as exc:
             return "needs_attention", f"could not read {target}: {exc}"
         wanted = "running" if kind == "proxmox.guest_start" else "stopped"

@@ -55,7 +55,8 @@ def test_unevaluated_automated_criteria_never_pass(cli):
     run = cli("check", "1", "--json")
     assert run.code == 1
     by_id = {r["criterion"]: r for r in run.json["results"]}
-    assert by_id["nas-online"]["result"] == "not_evaluated"
+    assert by_id["nas-online"]["result"] == "error"  # no [proxmox] in this inventory: could not ask
+    assert "no [proxmox] section" in by_id["nas-online"]["detail"]
     assert by_id["all-cut-over"]["result"] == "fail"
     assert by_id["all-cut-over"]["observed"] == "0/1 cut over; not yet: immich"
 

@@ -14,6 +14,8 @@ from cockpit.checks.command import evaluate_command
 from cockpit.checks.context import CheckContext, Evaluator, result
 from cockpit.checks.local import STORE_ONLY, evaluate_manual, evaluate_services_cut_over
 from cockpit.checks.network import evaluate_dns_resolves, evaluate_http_ok
+from cockpit.checks.proxmox import EVALUATORS as PROXMOX_EVALUATORS
+from cockpit.checks.unifi import EVALUATORS as UNIFI_EVALUATORS
 from cockpit.errors import CockpitError
 from cockpit.models.phases import Criterion, Phase
 from cockpit.project import Project
@@ -29,6 +31,8 @@ EVALUATORS: dict[str, Evaluator] = {
     "dns.resolves": evaluate_dns_resolves,
     "http.ok": evaluate_http_ok,
     "command": evaluate_command,
+    **PROXMOX_EVALUATORS,
+    **UNIFI_EVALUATORS,
 }
 
 __all__ = ["CheckContext", "EVALUATORS", "evaluate", "evaluate_manual", "run_checks"]

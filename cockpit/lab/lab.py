@@ -23,7 +23,11 @@ from cockpit.lab.control import serve_control
 from cockpit.lab.faults import Faults
 from cockpit.lab.httpserver import LabHTTPServer
 from cockpit.lab.pihole import PiholeSim
+from cockpit.lab.proxmox import ProxmoxSim
 from cockpit.lab.services import Endpoint, serve
+from cockpit.lab.unifi import UnifiSim
+
+UNIFI_USER = "cockpit-ro"
 
 
 @dataclass
@@ -47,7 +51,8 @@ class Lab:
     def start(self) -> dict[str, Any]:
         """Start everything; return the description printed as `cockpit lab`'s JSON line."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.passwords = {name: secrets.token_urlsafe(18) for name in ("adguard", "pihole", "control")}
+        names = ("adguard", "pihole", "control", "proxmox", "unifi", "unifi-api-key", "nut")
+        self.passwords = {name: secrets.token_urlsafe(18) for name in names}
         self.adguard = AdGuardSim(
             self.faults,
             host=catalog.ADGUARD_HOST,
@@ -56,9 +61,23 @@ class Lab:
             version=self.adguard_version,
         )
         self.pihole = PiholeSim(self.faults, host=catalog.PIHOLE_HOST, password=self.passwords["pihole"])
+        self.proxmox = ProxmoxSim(
+            self.faults,
+            directory=self.directory / "tls",
+            host=catalog.NODES[0].address,
+            token_secret=self.passwords["proxmox"],
+        )
+        self.unifi = UnifiSim(
+            self.faults,
+            directory=self.directory / "tls",
+            host=catalog.UNIFI_HOST,
+            username=UNIFI_USER,
+            password=self.passwords["unifi"],
+            api_key=self.passwords["unifi-api-key"],
+        )
         try:
-            self.adguard.start()
-            self.pihole.start()
+            for sim in self.sims:
+                sim.start()
             self._start_services()
             self._seed_dns()
             self.control = serve_control(self.faults, self.passwords["control"])
@@ -110,10 +129,14 @@ class Lab:
         with ThreadPoolExecutor(max_workers=16) as pool:
             list(pool.map(LabHTTPServer.stop, self.servers))
         self.servers.clear()
-        for sim in (getattr(self, "adguard", None), getattr(self, "pihole", None)):
-            if sim is not None:
-                with contextlib.suppress(Exception):  # a sim that never started has nothing to stop
-                    sim.stop()
+        for sim in self.sims:
+            with contextlib.suppress(Exception):  # a sim that never started has nothing to stop
+                sim.stop()
+
+    @property
+    def sims(self) -> list[Any]:
+        names = ("adguard", "pihole", "proxmox", "unifi")
+        return [getattr(self, name) for name in names if hasattr(self, name)]
 
     # -- what the lab tells the world ---------------------------------------------------------
 
@@ -133,9 +156,21 @@ class Lab:
                 "password": self.passwords["pihole"],
                 "dns": self.pihole.dns_address,
             },
-            "proxmox": None,
+            "proxmox": {
+                "url": self.proxmox.url,
+                "token_id": catalog.PROXMOX_TOKEN_ID,
+                "token_secret": self.passwords["proxmox"],
+                "fingerprint": self.proxmox.fingerprint,
+            },
             "nut": None,
-            "unifi": None,
+            "unifi": {
+                "url": self.unifi.url,
+                "username": UNIFI_USER,
+                "password": self.passwords["unifi"],
+                "api_key": self.passwords["unifi-api-key"],
+                "site": "default",
+                "fingerprint": self.unifi.fingerprint,
+            },
             "control": {"url": self.control_url, "token": self.passwords["control"]},
             "services": [
                 {
@@ -217,6 +252,21 @@ def render_config(lab: Lab) -> str:
         if user:
             lines.append(f"username = {_q(user)}")
         lines.append(f"password = {{ file = {_q(lab._secret_file(name))} }}")
+    lines += [
+        "",
+        "[proxmox]",
+        f"api_url = {_q(lab.proxmox.url)}",
+        f"token_id = {_q(catalog.PROXMOX_TOKEN_ID)}",
+        f"token_secret = {{ file = {_q(lab._secret_file('proxmox'))} }}",
+        f"tls = {{ fingerprint = {_q(lab.proxmox.fingerprint)} }}",
+        "",
+        "[unifi]",
+        f"api_url = {_q(lab.unifi.url)}",
+        f"username = {_q(UNIFI_USER)}",
+        f"password = {{ file = {_q(lab._secret_file('unifi'))} }}",
+        f"api_key = {{ file = {_q(lab._secret_file('unifi-api-key'))} }}",
+        f"tls = {{ fingerprint = {_q(lab.unifi.fingerprint)} }}",
+    ]
     for binding in lab.bindings.values():
         service = binding.service
         lines += ["", "[[services]]", f"name = {_q(service.name)}", f"title = {_q(service.title)}"]
