@@ -10,7 +10,7 @@ from cockpit.adapters.adguard import AdGuardClient, version_supports_update
 from cockpit.adapters.errors import AdapterError, AuthFailed, Unsupported
 from cockpit.backends import dns_client
 from cockpit.errors import CockpitError
-from cockpit.models.inventory import DnsServer
+from cockpit.models.inventory import DnsServer, Tls
 from cockpit.project import Project
 
 
@@ -24,6 +24,8 @@ class BackendReport(BaseModel):
     authenticated: bool | None = None
     version: str | None = None
     dns_answers: bool | None = None
+    tls: str | None = None
+    clock_skew_s: dict[str, float] = {}
     lacks: list[str] = []
     error: str | None = None
 
@@ -69,15 +71,121 @@ def _dns(server: DnsServer, project: Project, report: BackendReport) -> None:
         report.error = report.error or str(exc)
 
 
+def tls_mode(tls: Tls, url: str) -> str:
+    if url.startswith("http://"):
+        return "none: plain http (keep such an API on a trusted network)"
+    if tls.insecure:
+        return "INSECURE: verification off (insecure = true)"
+    if tls.fingerprint:
+        return f"pinned SHA-256 {tls.fingerprint[:23]}..."
+    return f"CA file {tls.ca_file}" if tls.ca_file else "verified against the system CAs"
+
+
+# A clock further off than this breaks TLS validity windows, token lifetimes and log correlation.
+CLOCK_TOLERANCE_S = 30.0
+
+
+def _proxmox(project: Project, report: BackendReport) -> None:
+    from cockpit.checks.proxmox import client_for
+
+    try:
+        with client_for(project) as client:
+            report.version = client.version().version
+            report.reachable = report.authenticated = True
+            for node in client.nodes():
+                if node.status == "online":
+                    report.clock_skew_s[node.node] = round(client.node_time(node.node).skew(), 1)
+    except AuthFailed as exc:
+        report.reachable, report.authenticated, report.error = True, False, str(exc)
+    except AdapterError as exc:
+        report.reachable, report.error = False, str(exc)
+    except CockpitError as exc:
+        report.error = str(exc)
+    for node, skew in report.clock_skew_s.items():
+        if abs(skew) > CLOCK_TOLERANCE_S:
+            report.lacks.append(
+                f"a clock within {CLOCK_TOLERANCE_S:g} s: {node} is off by {skew:+.0f} s (check NTP)"
+            )
+
+
+def _unifi(project: Project, report: BackendReport) -> None:
+    from cockpit.checks.unifi import client_for
+
+    try:
+        with client_for(project) as client:
+            report.version = client.version()
+            report.reachable = report.authenticated = True
+    except AuthFailed as exc:
+        report.reachable, report.authenticated, report.error = True, False, str(exc)
+    except AdapterError as exc:
+        report.reachable, report.error = False, str(exc)
+    except CockpitError as exc:
+        report.error = str(exc)
+
+
 def diagnose(project: Project) -> list[BackendReport]:
     """Ask every configured backend; the example inventory is never contacted."""
+    inventory = project.config.inventory
     reports = []
-    for server in project.config.inventory.dns_servers:
-        report = BackendReport(name=server.name, kind=server.kind, url=server.api_url)
-        if project.config.inventory.example:
-            report.error = "example inventory: not contacted"
-        else:
+    for server in inventory.dns_servers:
+        report = BackendReport(
+            name=server.name, kind=server.kind, url=server.api_url, tls=tls_mode(server.tls, server.api_url)
+        )
+        if not inventory.example:
             _api(server, project, report)
             _dns(server, project, report)
         reports.append(report)
+    if inventory.proxmox:
+        report = BackendReport(
+            name="proxmox",
+            kind="proxmox",
+            url=inventory.proxmox.api_url,
+            tls=tls_mode(inventory.proxmox.tls, inventory.proxmox.api_url),
+        )
+        if not inventory.example:
+            _proxmox(project, report)
+        reports.append(report)
+    if inventory.unifi:
+        report = BackendReport(
+            name="unifi",
+            kind="unifi",
+            url=inventory.unifi.api_url,
+            tls=tls_mode(inventory.unifi.tls, inventory.unifi.api_url),
+        )
+        if not inventory.example:
+            _unifi(project, report)
+        reports.append(report)
+    if inventory.nut:
+        report = BackendReport(name="nut", kind="nut", url=str(inventory.nut.address))
+        if not inventory.example:
+            _nut(project, report)
+        reports.append(report)
+    if inventory.example:
+        for report in reports:
+            report.error = "example inventory: not contacted"
     return reports
+
+
+def _nut(project: Project, report: BackendReport) -> None:
+    import asyncio
+
+    from cockpit.checks.nut import client_for
+
+    async def ask() -> None:
+        async with client_for(project) as client:
+            report.version = await client.version()
+            names = await client.list_ups()
+            report.reachable = True
+            report.authenticated = True  # reading needs no login; a configured login is tried by the client
+            ups = project.config.inventory.nut.ups  # type: ignore[union-attr]
+            if ups not in names:
+                report.lacks.append(f"the UPS '{ups}' (upsd lists: {', '.join(names) or 'none'})")
+
+    try:
+        asyncio.run(ask())
+    except AuthFailed as exc:
+        report.reachable, report.authenticated, report.error = True, False, str(exc)
+    except AdapterError as exc:
+        report.reachable, report.error = False, str(exc)
+    except CockpitError as exc:
+        report.error = str(exc)

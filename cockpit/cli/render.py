@@ -43,8 +43,10 @@ def status(report: dict[str, Any]) -> None:
         for regression in phase["regressions"]:
             out(f"         REGRESSION: {regression}")
     for pending in report.get("pending_operations", []):
-        out(f"PENDING: {pending.get('action')} on {pending.get('target')} for task {pending['subject']} started at "
-            f"{pending.get('at')} has no recorded outcome; the next run reconciles it")
+        out(
+            f"PENDING: {pending.get('action')} on {pending.get('target')} for task {pending['subject']} started at "
+            f"{pending.get('at')} has no recorded outcome; the next run reconciles it"
+        )
     out("")
     out("Services")
     for service in report["services"]:
@@ -111,11 +113,15 @@ def doctor(reports: list[Any]) -> None:
 
     for r in reports:
         out(f"{r.name} ({r.kind}) {r.url}")
-        out(
-            f"    api: {word(r.reachable, 'reachable', 'UNREACHABLE')}, "
-            f"{word(r.authenticated, 'authenticated', 'NOT AUTHENTICATED')}, version {r.version or '?'}; "
-            f"dns: {word(r.dns_answers, 'answers', 'NO ANSWER')}"
+        dns = (
+            f"; dns: {word(r.dns_answers, 'answers', 'NO ANSWER')}" if r.kind in ("adguard", "pihole") else ""
         )
+        api = f"{word(r.reachable, 'reachable', 'UNREACHABLE')}, {word(r.authenticated, 'authenticated', 'NOT AUTHENTICATED')}"
+        out(f"    api: {api}, version {r.version or '?'}{dns}")
+        if r.tls:
+            out(f"    tls: {r.tls}")
+        for node, skew in r.clock_skew_s.items():
+            out(f"    clock: {node} {skew:+.1f} s")
         for lack in r.lacks:
             out(f"    lacks: {lack}")
         if r.error:
