@@ -14,6 +14,7 @@ from cockpit.checks.command import evaluate_command
 from cockpit.checks.context import CheckContext, Evaluator, result
 from cockpit.checks.local import STORE_ONLY, evaluate_manual, evaluate_services_cut_over
 from cockpit.checks.network import evaluate_dns_resolves, evaluate_http_ok
+from cockpit.checks.nut import EVALUATORS as NUT_EVALUATORS
 from cockpit.checks.proxmox import EVALUATORS as PROXMOX_EVALUATORS
 from cockpit.checks.unifi import EVALUATORS as UNIFI_EVALUATORS
 from cockpit.errors import CockpitError
@@ -31,6 +32,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "dns.resolves": evaluate_dns_resolves,
     "http.ok": evaluate_http_ok,
     "command": evaluate_command,
+    **NUT_EVALUATORS,
     **PROXMOX_EVALUATORS,
     **UNIFI_EVALUATORS,
 }

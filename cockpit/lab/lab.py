@@ -22,12 +22,14 @@ from cockpit.lab.adguard import AdGuardSim
 from cockpit.lab.control import serve_control
 from cockpit.lab.faults import Faults
 from cockpit.lab.httpserver import LabHTTPServer
+from cockpit.lab.nut import NutSim
 from cockpit.lab.pihole import PiholeSim
 from cockpit.lab.proxmox import ProxmoxSim
 from cockpit.lab.services import Endpoint, serve
 from cockpit.lab.unifi import UnifiSim
 
 UNIFI_USER = "cockpit-ro"
+NUT_USER = "cockpit"
 
 
 @dataclass
@@ -74,6 +76,9 @@ class Lab:
             username=UNIFI_USER,
             password=self.passwords["unifi"],
             api_key=self.passwords["unifi-api-key"],
+        )
+        self.nut = NutSim(
+            self.faults, host=catalog.NUT_HOST, users={NUT_USER: (self.passwords["nut"], "upsmon secondary")}
         )
         try:
             for sim in self.sims:
@@ -135,7 +140,7 @@ class Lab:
 
     @property
     def sims(self) -> list[Any]:
-        names = ("adguard", "pihole", "proxmox", "unifi")
+        names = ("adguard", "pihole", "proxmox", "unifi", "nut")
         return [getattr(self, name) for name in names if hasattr(self, name)]
 
     # -- what the lab tells the world ---------------------------------------------------------
@@ -162,7 +167,12 @@ class Lab:
                 "token_secret": self.passwords["proxmox"],
                 "fingerprint": self.proxmox.fingerprint,
             },
-            "nut": None,
+            "nut": {
+                "address": self.nut.address,
+                "ups": catalog.UPS_NAME,
+                "username": NUT_USER,
+                "password": self.passwords["nut"],
+            },
             "unifi": {
                 "url": self.unifi.url,
                 "username": UNIFI_USER,
@@ -259,6 +269,12 @@ def render_config(lab: Lab) -> str:
         f"token_id = {_q(catalog.PROXMOX_TOKEN_ID)}",
         f"token_secret = {{ file = {_q(lab._secret_file('proxmox'))} }}",
         f"tls = {{ fingerprint = {_q(lab.proxmox.fingerprint)} }}",
+        "",
+        "[nut]",
+        f"address = {_q(lab.nut.address)}",
+        f"ups = {_q(catalog.UPS_NAME)}",
+        f"username = {_q(NUT_USER)}",
+        f"password = {{ file = {_q(lab._secret_file('nut'))} }}",
         "",
         "[unifi]",
         f"api_url = {_q(lab.unifi.url)}",
