@@ -101,10 +101,10 @@ def _proxmox(project: Project, report: BackendReport) -> None:
         report.reachable, report.error = False, str(exc)
     except CockpitError as exc:
         report.error = str(exc)
-    for node, skew in report.clock_skew_s.items():
+    for name, skew in report.clock_skew_s.items():
         if abs(skew) > CLOCK_TOLERANCE_S:
             report.lacks.append(
-                f"a clock within {CLOCK_TOLERANCE_S:g} s: {node} is off by {skew:+.0f} s (check NTP)"
+                f"a clock within {CLOCK_TOLERANCE_S:g} s: {name} is off by {skew:+.0f} s (check NTP)"
             )
 
 

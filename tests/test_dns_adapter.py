@@ -37,10 +37,23 @@ def dnsmasq():
     records = ["--host-record=immich.home.arpa,127.30.0.10", "--host-record=v6.home.arpa,::1"]
     records += [f"--host-record=many.home.arpa,{ip}" for ip in MANY]
     process = subprocess.Popen(
-        [binary, "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts", "--bind-interfaces",
-         f"--listen-address={host}", f"--port={port}", "--pid-file=", "--local=/home.arpa/", "--local-ttl=10",
-         *(["--user=root"] if os.geteuid() == 0 else []), *records],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            binary,
+            "--keep-in-foreground",
+            "--conf-file=/dev/null",
+            "--no-resolv",
+            "--no-hosts",
+            "--bind-interfaces",
+            f"--listen-address={host}",
+            f"--port={port}",
+            "--pid-file=",
+            "--local=/home.arpa/",
+            "--local-ttl=10",
+            *(["--user=root"] if os.geteuid() == 0 else []),
+            *records,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     server = f"{host}:{port}"
     deadline = time.monotonic() + 5
@@ -81,7 +94,12 @@ def lab_dns():
         if name == "many.home.arpa" and rdtype == 1:
             return Answer(records=[Record(name, 1, 10, ip) for ip in MANY])
         if name == "alias.home.arpa":
-            return Answer(records=[Record(name, 5, 10, "immich.home.arpa."), Record("immich.home.arpa", 1, 10, "127.30.0.10")])
+            return Answer(
+                records=[
+                    Record(name, 5, 10, "immich.home.arpa."),
+                    Record("immich.home.arpa", 1, 10, "127.30.0.10"),
+                ]
+            )
         return Answer(rcode=3)
 
     faults = Faults()

@@ -34,7 +34,9 @@ def test_loopback_passes(guard, host):
     netguard.check_host(host, "test")
 
 
-@pytest.mark.parametrize("host", ["192.168.10.53", "10.0.0.1", "8.8.8.8", "adguard.lan", "pi.hole", "", "::ffff:192.168.1.1"])
+@pytest.mark.parametrize(
+    "host", ["192.168.10.53", "10.0.0.1", "8.8.8.8", "adguard.lan", "pi.hole", "", "::ffff:192.168.1.1"]
+)
 def test_anything_else_is_refused_before_any_packet(guard, host):
     with pytest.raises(netguard.GuardRefused, match="loopback guard"):
         netguard.check_host(host, "test")
@@ -46,15 +48,18 @@ def test_an_http_adapter_refuses_a_homelab_address_before_connecting(guard):
         client("https://192.168.30.53", "the AdGuard Home adapter", transport=recorder)
     allowed = client("http://127.0.0.1:9", "test", transport=recorder)
     with pytest.raises(netguard.GuardRefused, match="'adguard.home.arpa'"):
-        allowed.get("http://adguard.home.arpa/control/status")  # a redirect target or absolute URL is checked too
+        allowed.get(
+            "http://adguard.home.arpa/control/status"
+        )  # a redirect target or absolute URL is checked too
     assert recorder.sent == []
 
 
 def test_the_health_check_refuses_a_homelab_target(guard):
     async def run():
         async with async_client("test") as http:
-            return await health.check(http, scheme="http", address="192.168.30.10", port=80, path="/",
-                                      hostname="immich.home.arpa")
+            return await health.check(
+                http, scheme="http", address="192.168.30.10", port=80, path="/", hostname="immich.home.arpa"
+            )
 
     with pytest.raises(netguard.GuardRefused):
         asyncio.run(run())

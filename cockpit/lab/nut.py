@@ -1,7 +1,9 @@
 """Provides a NUT upsd simulator: the network protocol of upsd 2.8.0 over TCP, for one APC Back-UPS.
 
-What it copies from the real server (the specs README, section 4, upsd's `server/*.c` and a real
-upsd 2.8.0 asked the same questions; where they differ, the real server wins):
+It poses as the README's recipe: upsd 2.8.0 with dummy-ups replaying the variables an APC Back-UPS
+BX1500MI reports. Given the same device file, a real upsd answers byte for byte the same (the
+tests hold it to that). What it copies (the specs README, section 4, upsd's `server/*.c`, and a
+real upsd asked the same questions; where they differ, the real server wins):
 
 - Requests are read with a port of upsd's `parseconf` state machine: words split on whitespace,
   `"..."` quoting with `\\"` and `\\\\`, a backslash outside quotes escapes the next character, `#`
@@ -16,9 +18,9 @@ upsd 2.8.0 asked the same questions; where they differ, the real server wins):
   ignores them (`GET VAR ups var extra`) and refused where it refuses them (`VER x`).
 - `LIST VAR` and `LIST RW` come back sorted by name. Descriptions are escaped as upsd escapes them
   (`pconf_encode`: `\\`, `"` and `#`); variable values are sent as they are, as upsd 2.8.0 does.
-- `GET TYPE` answers as for usbhid-ups: writable variables carry `RW` and `STRING:n` (and `ENUM`),
-  every other one is `NUMBER`, upsd's fallback for a variable the driver flagged with nothing
-  (a real upsd says `TYPE apc1500 ups.status NUMBER` for this UPS; dummy-ups flags all `RW STRING`).
+- Every variable of the device is writable (`RW STRING:n` or `RW NUMBER`, as dummy-ups flags it;
+  `TOO-LONG` past n); the driver.* ones are not (`READONLY`) and their type is upsd's fallback
+  `NUMBER`. SET VAR applies at once (upsd applies it a moment later).
 - `FSD` is a latch until the simulator stops: `ups.status` then reads `FSD OB ...`. `LOGOUT` answers
   `OK Goodbye` and closes; a connection silent for 60 s is closed, as upsd sheds idle clients.
 - `LIST CLIENT` and `GET NUMLOGINS` count the configured clients (the Proxmox nodes, as if their
@@ -27,13 +29,14 @@ upsd 2.8.0 asked the same questions; where they differ, the real server wins):
 The UPS follows `faults.ups`: "online" is `OL` (`OL CHRG` while the battery recovers), "on-battery"
 `OB DISCHRG` with charge and runtime falling (lab time runs fast: half a percent a second, never
 below 20 %, so the state stays the one the fault names), "low-battery" `OB DISCHRG LB` at 4 % charge,
-under the UPS's own low thresholds. Faults of backend "nut": `down` resets every connection (new
+under the UPS's own low thresholds. A change of `faults.ups` is what rewriting the device file is
+to dummy-ups: every variable is set afresh, undoing earlier SET VARs. Faults of backend "nut": `down` resets every connection (new
 and open) without an answer; `latency` delays each answer; `errors N` makes the next N commands that
 consult the driver (the ones for which upsd can answer `DRIVER-NOT-CONNECTED`) answer exactly that.
 
 Not simulated: STARTTLS (`ERR FEATURE-NOT-CONFIGURED`, as a upsd without certificates answers),
-IPv6 listeners, ACLs, upsd.conf's MAXAGE timing, `ATTACH`/`DETACH` (2.8.x later), and what an
-instant command would do to the load (it is accepted and forgotten).
+IPv6 listeners, ACLs, upsd.conf's MAXAGE timing (`DATA-STALE` is the `driver = "stale"` switch),
+`ATTACH`/`DETACH` (later than 2.8.0), and what `load.off` would do (it is accepted and forgotten).
 """
 
 from __future__ import annotations
@@ -159,9 +162,14 @@ def encode(value: str) -> str:
     return "".join("\\" + ch if ch in '#\\"' else ch for ch in value)
 
 
-# -- the UPS: an APC Back-UPS 1500VA behind usbhid-ups ---------------------------------------------
+# -- the UPS: an APC Back-UPS 1500VA, replayed by dummy-ups ----------------------------------------
+#
+# The lab's upsd serves the UPS the way the README's recipe serves one (upsd + dummy-ups), with the
+# variables an APC Back-UPS BX1500MI shows through usbhid-ups as the replayed device file. The same
+# file given to a real upsd with dummy-ups answers byte for byte what this simulator answers.
 
-BASE_VARIABLES: dict[str, str] = {
+DEVICE_FILE = "apc1500.dev"
+DEVICE_VARIABLES: dict[str, str] = {  # the state-driven ones (status, battery, input) come from Battery
     "battery.charge.low": "10",
     "battery.charge.warning": "50",
     "battery.mfr.date": "2021/01/25",
@@ -172,15 +180,6 @@ BASE_VARIABLES: dict[str, str] = {
     "device.model": "Back-UPS BX1500MI",
     "device.serial": "9B2104A12345",
     "device.type": "ups",
-    "driver.name": "usbhid-ups",
-    "driver.parameter.pollfreq": "30",
-    "driver.parameter.pollinterval": "2",
-    "driver.parameter.port": "auto",
-    "driver.parameter.synchronous": "auto",
-    "driver.version": "2.8.0",
-    "driver.version.data": "APC HID 0.98",
-    "driver.version.internal": "0.47",
-    "driver.version.usb": "libusb-1.0.26 (API: 0x1000109)",
     "input.sensitivity": "medium",
     "input.transfer.high": "295",
     "input.transfer.low": "145",
@@ -200,41 +199,50 @@ BASE_VARIABLES: dict[str, str] = {
     "ups.timer.shutdown": "-1",
     "ups.vendorid": "051d",
 }
-
-# Writable variables and their STRING length, as apc-hid.c flags them; input.sensitivity is an ENUM.
-WRITABLE: dict[str, int] = {
-    "battery.charge.low": 5,
-    "battery.mfr.date": 10,
-    "battery.runtime.low": 10,
-    "input.sensitivity": 10,
-    "input.transfer.high": 10,
-    "input.transfer.low": 10,
-    "ups.delay.shutdown": 10,
+DRIVER_VARIABLES: dict[str, str] = {  # what dummy-ups 2.8.0 adds itself (read-only)
+    "driver.name": "dummy-ups",
+    "driver.parameter.mode": "dummy-once",
+    "driver.parameter.pollinterval": "2",
+    "driver.parameter.port": DEVICE_FILE,
+    "driver.parameter.synchronous": "auto",
+    "driver.version": "2.8.0",
+    "driver.version.internal": "0.15",
 }
-ENUMS: dict[str, tuple[str, ...]] = {"input.sensitivity": ("low", "medium", "high")}
-INSTANT_COMMANDS = (
-    "beeper.disable",
-    "beeper.enable",
-    "beeper.mute",
-    "load.off",
-    "load.off.delay",
-    "shutdown.reboot",
-    "shutdown.stop",
-    "test.battery.start.deep",
-    "test.battery.start.quick",
-    "test.battery.stop",
-    "test.panel.start",
+# GET TYPE as a real upsd 2.8.0 answers for these variables under dummy-ups (its own table decides
+# the flags; measured, not guessed). Everything else, driver.* included, is upsd's fallback NUMBER.
+_NUMBERS = (
+    "battery.charge battery.charge.low battery.runtime battery.runtime.low battery.voltage"
+    " battery.voltage.nominal input.transfer.high input.transfer.low input.voltage input.voltage.nominal"
+    " ups.delay.shutdown ups.load"
 )
-DESCRIPTIONS: dict[str, str] = {  # from NUT's data/cmdvartab
+_STRINGS_16 = "ups.firmware ups.mfr.date ups.test.result"
+TYPES: dict[str, str] = {
+    **{name: "RW STRING:32" for name in DEVICE_VARIABLES},
+    "ups.status": "RW STRING:32",
+    **{name: "RW NUMBER" for name in _NUMBERS.split()},
+    **{name: "RW STRING:16" for name in _STRINGS_16.split()},
+    "input.sensitivity": "RW STRING:1",
+}
+INSTANT_COMMANDS = ("load.off",)
+DESCRIPTIONS: dict[str, str] = {  # from NUT's data/cmdvartab, as upsd answers GET DESC / CMDDESC
     "battery.charge": "Battery charge (percent of full)",
+    "battery.charge.low": "Remaining battery level when UPS switches to LB (percent)",
     "battery.runtime": "Battery runtime (seconds)",
+    "battery.runtime.low": "Remaining battery runtime when UPS switches to LB (seconds)",
     "battery.voltage": "Battery voltage (V)",
     "input.voltage": "Input voltage (V)",
     "ups.load": "Load on UPS (percent of full)",
+    "ups.model": "UPS model",
     "ups.status": "UPS status",
     "load.off": "Turn off the load immediately",
-    "test.battery.start.quick": "Start a quick battery test",
 }
+
+
+def string_limit(name: str) -> int | None:
+    """The STRING:n length upsd enforces on SET VAR (TOO-LONG), if the variable is a string."""
+    kind = TYPES.get(name, "")
+    return int(kind.rpartition(":")[2]) if "STRING:" in kind else None
+
 
 FULL_RUNTIME_S = 2400  # at this UPS's 23 % load
 DISCHARGE_PER_S = 0.5  # lab time: % of charge per second on battery
@@ -253,7 +261,8 @@ class Battery:
     state: str = "online"
     at: float = field(default_factory=time.monotonic)
 
-    def advance(self, state: str, now: float) -> None:
+    def advance(self, state: str, now: float) -> bool:
+        """Bring the charge up to `now`; True when the UPS changed state since the last look."""
         elapsed, self.at = max(0.0, now - self.at), now
         if self.state == "online":
             self.charge = min(100.0, self.charge + RECHARGE_PER_S * elapsed)
@@ -261,9 +270,10 @@ class Battery:
             self.charge = max(ON_BATTERY_FLOOR, self.charge - DISCHARGE_PER_S * elapsed)
         else:
             self.charge = max(LOW_BATTERY_FLOOR, self.charge - LOW_BATTERY_PER_S * elapsed)
-        self.state = state
+        changed, self.state = state != self.state, state
         if state == "low-battery":
             self.charge = min(self.charge, LOW_BATTERY_CHARGE)
+        return changed
 
     def variables(self) -> dict[str, str]:
         charge = self.charge
@@ -390,10 +400,15 @@ class NutSim:
     # -- state ------------------------------------------------------------------------------------
 
     def variables(self) -> dict[str, str]:
-        """Every variable now, sorted by name (the UPS's own ones, then what SET VAR wrote)."""
+        """Every variable now, sorted by name.
+
+        What SET VAR wrote holds until the UPS changes state: a new `faults.ups` is to the simulator
+        what a rewritten device file is to dummy-ups, which then sets every variable afresh.
+        """
         with self._lock:
-            self._battery.advance(self.faults.ups, time.monotonic())
-            values = {**BASE_VARIABLES, **self._battery.variables(), **self._written}
+            if self._battery.advance(self.faults.ups, time.monotonic()):
+                self._written.clear()
+            values = {**DEVICE_VARIABLES, **DRIVER_VARIABLES, **self._battery.variables(), **self._written}
         return dict(sorted(values.items()))
 
     def logged_in(self) -> list[str]:
@@ -591,10 +606,7 @@ def _get_type(sim: NutSim, ups: str, name: str) -> str:
     found = sim.lookup(name)
     if found is None:
         return "ERR VAR-NOT-SUPPORTED\n"
-    if found[0] not in WRITABLE:
-        return f"TYPE {ups} {name} NUMBER\n"
-    enum = " ENUM" if found[0] in ENUMS else ""
-    return f"TYPE {ups} {name} RW{enum} STRING:{WRITABLE[found[0]]}\n"
+    return f"TYPE {ups} {name} {TYPES.get(found[0], 'NUMBER')}\n"
 
 
 def _get_desc(kind: str) -> Callable[[NutSim, str, str], str]:
@@ -646,7 +658,7 @@ def _list_var(sim: NutSim, ups: str, _: str) -> list[str]:
 
 
 def _list_rw(sim: NutSim, ups: str, _: str) -> list[str]:
-    return [f'RW {ups} {name} "{value}"' for name, value in sim.variables().items() if name in WRITABLE]
+    return [f'RW {ups} {name} "{value}"' for name, value in sim.variables().items() if name in TYPES]
 
 
 def _list_cmd(sim: NutSim, ups: str, _: str) -> list[str]:
@@ -657,14 +669,8 @@ def _list_client(sim: NutSim, ups: str, _: str) -> list[str]:
     return [f"CLIENT {sim.ups} {address}" for address in sim.logged_in()]
 
 
-def _list_enum(sim: NutSim, ups: str, name: str) -> list[str] | None:
-    found = sim.lookup(name)
-    if found is None:
-        return None
-    return [f'ENUM {ups} {name} "{value}"' for value in ENUMS.get(found[0], ())]
-
-
-def _list_range(sim: NutSim, ups: str, name: str) -> list[str] | None:
+def _list_enum_or_range(sim: NutSim, ups: str, name: str) -> list[str] | None:
+    """No variable here has enumerated values or ranges: an empty list, as dummy-ups gives."""
     return None if sim.lookup(name) is None else []
 
 
@@ -673,8 +679,8 @@ LISTERS: dict[str, Callable[[NutSim, str, str], list[str] | None]] = {
     "RW": _list_rw,
     "CMD": _list_cmd,
     "CLIENT": _list_client,
-    "ENUM": _list_enum,
-    "RANGE": _list_range,
+    "ENUM": _list_enum_or_range,
+    "RANGE": _list_enum_or_range,
 }
 
 
@@ -708,12 +714,11 @@ def _set_refusal(sim: NutSim, session: Session, name: str, value: str) -> str | 
     found = sim.lookup(name)
     if found is None:
         return "ERR VAR-NOT-SUPPORTED\n"
-    if found[0] not in WRITABLE:
+    if found[0] not in TYPES:
         return "ERR READONLY\n"
-    if len(value) > WRITABLE[found[0]]:
+    limit = string_limit(found[0])
+    if limit is not None and len(value) > limit:
         return "ERR TOO-LONG\n"
-    if value not in ENUMS.get(found[0], (value,)):
-        return "ERR INVALID-VALUE\n"
     return None
 
 
