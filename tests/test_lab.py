@@ -49,6 +49,9 @@ def test_cockpit_lab_prints_one_json_line_and_stops_cleanly_on_sigterm_and_sigin
         assert set(info["adguard"]) >= {"url", "username", "password", "dns"}
         assert set(info["pihole"]) >= {"url", "password", "dns"}
         assert {"name", "hostname", "v2", "v3", "port"} <= set(info["services"][0])
+        assert set(info["proxmox"]) >= {"url", "token_id", "token_secret", "fingerprint"}
+        assert set(info["nut"]) >= {"address", "ups"} and info["nut"]["ups"] == "apc1500"
+        assert set(info["unifi"]) >= {"url", "username", "password", "api_key", "fingerprint"}
         assert all(s["v2"].startswith("127.") and s["v3"].startswith("127.") for s in info["services"])
         process.send_signal(sig)
         rest, errors = process.communicate(timeout=15)
@@ -134,6 +137,11 @@ def test_doctor_reports_each_dns_server(lab, capsys):
     assert code == 0
     assert backends["adguard"]["version"] == "v0.107.79" and backends["adguard"]["healthy"]
     assert backends["pihole"]["authenticated"] and backends["pihole"]["dns_answers"]
+    assert backends["proxmox"]["healthy"] and backends["proxmox"]["tls"].startswith("pinned SHA-256")
+    assert set(backends["proxmox"]["clock_skew_s"]) == {"pve-prod-01", "pve-prod-02"}
+    assert all(abs(s) < 5 for s in backends["proxmox"]["clock_skew_s"].values())
+    assert backends["unifi"]["healthy"] and backends["unifi"]["version"]
+    assert backends["nut"]["healthy"] and backends["nut"]["version"]
 
 
 def test_doctor_names_what_an_old_adguard_lacks_and_a_down_backend(tmp_path, capsys):
@@ -141,11 +149,13 @@ def test_doctor_names_what_an_old_adguard_lacks_and_a_down_backend(tmp_path, cap
     info = old.start()
     try:
         old.faults.set_down("pihole")
+        old.proxmox.set_clock_offset("pve-prod-02", 120)
         code, out, _ = run(capsys, "--config", info["config"], "doctor", "--json")
         backends = {b["name"]: b for b in json.loads(out)["backends"]}
         assert code == 1
         assert "atomic rewrite update" in backends["adguard"]["lacks"][0]
         assert backends["pihole"]["reachable"] is False
+        assert any("pve-prod-02 is off by +120 s" in lack for lack in backends["proxmox"]["lacks"])
     finally:
         old.stop()
 
