@@ -166,6 +166,11 @@ class PiholeClient:
         self._call("PUT", self._item_path(record), f"adding host record '{record.item}'", ok=(201,))
         return record
 
+    def add_record(self, record: HostRecord) -> HostRecord:
+        """Add one item as given (it may carry several names); Conflict when it exists already."""
+        self._call("PUT", self._item_path(record), f"adding host record '{record.item}'", ok=(201,))
+        return record
+
     def remove_host(self, ip: str, name: str) -> None:
         """Remove the item "IP NAME"; NotFound when the Pi-hole has no such item."""
         self.remove_record(HostRecord(ip=ip.strip(), names=(normalise_name(name),)))

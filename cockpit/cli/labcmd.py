@@ -46,6 +46,7 @@ def run_fault(args: argparse.Namespace) -> int:
         "action": args.action,
         "target": args.target,
         "value": args.count if args.count is not None else args.value,
+        "after": args.after,
     }
     try:
         response = httpx.post(

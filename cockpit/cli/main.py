@@ -14,6 +14,7 @@ from typing import Any
 
 from cockpit import netguard
 from cockpit.cli import render
+from cockpit.cli.cutovercmd import COMMANDS as CUTOVER_COMMANDS
 from cockpit.cli.labcmd import run_fault, run_lab
 from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
@@ -311,6 +312,7 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "audit": cmd_audit,
     "tour": cmd_tour,
     "doctor": cmd_doctor,
+    **CUTOVER_COMMANDS,
 }
 
 

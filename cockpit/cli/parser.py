@@ -110,6 +110,34 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("override", "open a phase whose gate is closed, for a typed reason (audited, flagged)")
     p.add_argument("phase", type=_phase, help="phase number")
     p.add_argument("--reason", default="", help="why the gate is overridden")
+
+    def services(name: str, text: str, every: bool = True) -> argparse.ArgumentParser:
+        parser = add(name, text)
+        parser.add_argument("services", nargs="*", metavar="SERVICE", help="service names from the inventory")
+        if every:
+            parser.add_argument("--all", action="store_true", help="every service that moves by DNS")
+        return parser
+
+    services("plan", "what a cutover would change on each DNS server, and what stands in its way")
+    p = services("cutover", "move services to v3 on every DNS server (or none), verify, roll back on failure")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation (never confirms drift)")
+    p.add_argument(
+        "--force", action="store_true", help="override drift, an unhealthy v3 or the batch brake (audited)"
+    )
+    services("rollback", "restore the v2 answers on every DNS server, at once (--all: every service)")
+    services("verify", "verify services now: DNS answers and health")
+    services(
+        "finalize", "record that a service held cut_over for the grace period: v2 may be retired", every=False
+    )
+    p = services(
+        "resolve",
+        "leave needs_attention: adopt what the servers answer, or restore the before entries",
+        every=False,
+    )
+    p.add_argument("--adopt-live", action="store_true", help="accept the live entries as the recorded state")
+    p.add_argument("--restore", action="store_true", help="restore the recorded before entries")
+    p.add_argument("--reason", default="", help="why (audited)")
+    add("reconcile", "settle changes interrupted by a crash against the live servers")
     add(
         "doctor",
         "each configured backend: reachable, authenticated, its version, what cockpit needs that it lacks",
@@ -132,13 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         help="set or clear a fault in a running lab (found through --config)",
         description="Faults: v3-down SERVICE, v3-up SERVICE, latency BACKEND MS, errors BACKEND --count N, "
-        "down BACKEND, up BACKEND, dns-down adguard|pihole, dns-up SERVER, ups online|on-battery|low-battery, "
-        "clear. BACKEND is adguard, pihole, proxmox, nut or unifi.",
+        "down BACKEND, up BACKEND, write-errors|write-timeout|write-down BACKEND [--count N] [--after M], "
+        "dns-down adguard|pihole, dns-up SERVER, ups online|on-battery|low-battery, split-filesystems, "
+        "join-filesystems, host-down HOST, host-up HOST, clear. "
+        "BACKEND is adguard, pihole, proxmox, nut, unifi or services.",
     )
     fault.add_argument("action", help="the fault (see above)")
     fault.add_argument("target", nargs="?", help="a service, backend, DNS server or UPS state")
     fault.add_argument("value", nargs="?", type=int, help="milliseconds, for latency")
-    fault.add_argument("--count", type=int, default=None, help="how many calls fail, for errors")
+    fault.add_argument(
+        "--count", type=int, default=None, help="how many calls fail, for errors and write faults"
+    )
+    fault.add_argument("--after", type=int, default=0, help="for write faults: how many writes succeed first")
     p = add("audit", "the audit journal, newest first")
     p.add_argument("--limit", type=_count, default=50, help="how many events (default 50; 0 for all)")
     p.add_argument("--action", default=None, help="only actions starting with this (for example task.)")

@@ -154,11 +154,25 @@ class LabGuest:
 
 
 NODES = (
-    LabNode("pve-prod-01", "127.10.0.11", "Minisforum MS-A2", 16, 64,
-            ("/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100001-part3",
-             "/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100002-part3")),
-    LabNode("pve-prod-02", "127.10.0.12", "Dell OptiPlex 7090 Micro", 8, 32,
-            ("/dev/disk/by-id/nvme-WD_Blue_SN580_1TB_24110A800003-part3",)),
+    LabNode(
+        "pve-prod-01",
+        "127.10.0.11",
+        "Minisforum MS-A2",
+        16,
+        64,
+        (
+            "/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100001-part3",
+            "/dev/disk/by-id/nvme-Samsung_SSD_990_PRO_2TB_S7KHNJ0W100002-part3",
+        ),
+    ),
+    LabNode(
+        "pve-prod-02",
+        "127.10.0.12",
+        "Dell OptiPlex 7090 Micro",
+        8,
+        32,
+        ("/dev/disk/by-id/nvme-WD_Blue_SN580_1TB_24110A800003-part3",),
+    ),
 )
 
 GUESTS = (

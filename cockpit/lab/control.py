@@ -13,7 +13,9 @@ from cockpit.lab.faults import Faults
 from cockpit.lab.httpserver import LabHandler, LabHTTPServer
 
 
-def apply_fault(faults: Faults, action: str, target: str | None = None, value: int | None = None) -> None:
+def apply_fault(
+    faults: Faults, action: str, target: str | None = None, value: int | None = None, after: int = 0
+) -> None:
     """Apply one `cockpit lab fault` action; ValueError for anything unknown or incomplete."""
     if action == "clear":
         faults.clear()
@@ -33,6 +35,9 @@ def apply_fault(faults: Faults, action: str, target: str | None = None, value: i
         "dns-down": lambda: faults.set_dns_down(target),
         "dns-up": lambda: faults.set_dns_down(target, False),
         "ups": lambda: faults.set_ups(target),
+        "write-errors": lambda: faults.set_write_fault(target, "error", value or 1, after),
+        "write-timeout": lambda: faults.set_write_fault(target, "timeout", value or 1, after),
+        "write-down": lambda: faults.set_write_fault(target, "down", value or 1, after),
         "host-down": lambda: faults.set_host_down(target),
         "host-up": lambda: faults.set_host_down(target, False),
     }
@@ -64,7 +69,9 @@ class ControlHandler(LabHandler):
         elif self.command == "POST":
             try:
                 body = self.json_body()
-                apply_fault(faults, body["action"], body.get("target"), body.get("value"))
+                apply_fault(
+                    faults, body["action"], body.get("target"), body.get("value"), body.get("after") or 0
+                )
             except (ValueError, KeyError, TypeError) as exc:
                 self.send_json(400, {"error": str(exc)})
                 return

@@ -14,7 +14,9 @@ from typing import Any
 BACKENDS = ("adguard", "pihole", "proxmox", "nut", "unifi", "services")
 DNS_SERVERS = ("adguard", "pihole")
 UPS_STATES = ("online", "on-battery", "low-battery")
-HOST_FAULTS = ("split-filesystems",)  # downloads and media on different filesystems: hardlinks break
+HOST_FAULTS = ("split-filesystems",)
+WRITE_FAULTS = ("error", "timeout", "down")
+WRITE_TIMEOUT_S = 30.0  # a write that hangs this long: longer than any client's timeout  # downloads and media on different filesystems: hardlinks break
 
 
 @dataclass
@@ -24,6 +26,11 @@ class BackendFault:
     latency_ms: int = 0
     errors: int = 0
     down: bool = False
+    # Faults on writes only (reads and logins pass): how the write fails, after how many good writes,
+    # and for how many writes.
+    write_fault: str | None = None  # "error", "timeout" or "down"
+    write_after: int = 0
+    write_count: int = 0
 
 
 @dataclass
@@ -53,7 +60,14 @@ class Faults:
     def backend(self, name: str) -> BackendFault:
         with self._lock:
             fault = self._backend(name)
-            return BackendFault(fault.latency_ms, fault.errors, fault.down)
+            return BackendFault(
+                fault.latency_ms,
+                fault.errors,
+                fault.down,
+                fault.write_fault,
+                fault.write_after,
+                fault.write_count,
+            )
 
     def take_error(self, name: str) -> bool:
         """True when this call must fail (and counts it)."""
@@ -63,6 +77,27 @@ class Faults:
                 fault.errors -= 1
                 return True
             return False
+
+    def take_write_fault(self, name: str) -> str | None:
+        """The fault this write must suffer ("error", "timeout", "down"), or None (and counts it)."""
+        with self._lock:
+            fault = self._backend(name)
+            if fault.write_fault is None or fault.write_count <= 0:
+                return None
+            if fault.write_after > 0:
+                fault.write_after -= 1
+                return None
+            fault.write_count -= 1
+            return fault.write_fault
+
+    def set_write_fault(self, backend: str, kind: str, count: int = 1, after: int = 0) -> None:
+        if kind not in WRITE_FAULTS:
+            raise ValueError(f"unknown write fault '{kind}' (write faults: {', '.join(WRITE_FAULTS)})")
+        if count < 1 or after < 0:
+            raise ValueError("a write fault needs a count of 1 or more and 0 or more good writes first")
+        with self._lock:
+            fault = self._backend(backend)
+            fault.write_fault, fault.write_count, fault.write_after = kind, count, after
 
     def dns_down(self, server: str) -> bool:
         with self._lock:

@@ -18,7 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from cockpit.lab.faults import Faults
+from cockpit.lab.faults import WRITE_TIMEOUT_S, Faults
+
+LOGINS = ("/control/login", "/api/auth", "/api/auth/login")
 
 
 class LabHTTPServer(ThreadingHTTPServer):
@@ -162,7 +164,26 @@ class LabHandler(BaseHTTPRequestHandler):
             if self.server.faults.take_error(backend):
                 self.fault_error()
                 return
+            if self.is_write() and self._write_fault(backend):
+                return
         self.route()
+
+    def is_write(self) -> bool:
+        """A request that changes the backend (a login or logout is not a write: it must still pass)."""
+        if self.url_path.rstrip("/").endswith(LOGINS):
+            return False
+        return self.command in ("PUT", "DELETE", "PATCH", "POST")
+
+    def _write_fault(self, backend: str) -> bool:
+        kind = self.server.faults.take_write_fault(backend)
+        if kind == "down":
+            self.abort()
+        elif kind == "error":
+            self.fault_error()
+        elif kind == "timeout":
+            time.sleep(WRITE_TIMEOUT_S)
+            self.abort()
+        return kind is not None
 
     def abort(self) -> None:
         """Reset the connection without an answer: what a client sees of a backend that is down."""

@@ -47,6 +47,16 @@ class Lab:
     directory: Path
     faults: Faults = field(default_factory=Faults)
     adguard_version: str = "v0.107.79"
+    # The lab's DNS answers at once (no cache): short waits keep a demo cutover to a few seconds.
+    cutover: dict[str, float] = field(
+        default_factory=lambda: {
+            "dns_wait_s": 5,
+            "dns_poll_s": 0.2,
+            "http_successes": 2,
+            "http_interval_s": 0.3,
+            "grace_period_s": 60,
+        }
+    )
     servers: list[LabHTTPServer] = field(default_factory=list)
     bindings: dict[str, ServiceBinding] = field(default_factory=dict)
 
@@ -231,6 +241,9 @@ def render_config(lab: Lab) -> str:
         "[lab]",
         f"control_url = {_q(lab.control_url)}",
         f"token = {{ file = {_q(lab._secret_file('control'))} }}",
+        "",
+        "[cutover]",
+        *(f"{key} = {value}" for key, value in lab.cutover.items()),
         "",
         "# Commands reach the lab's hosts through its host simulator, in ssh's place.",
         "[commands]",

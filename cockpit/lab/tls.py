@@ -35,7 +35,9 @@ class LabCertificate:
         return context
 
 
-def make_certificate(directory: Path, name: str, addresses: list[str], hostnames: list[str] = ()) -> LabCertificate:  # type: ignore[assignment]
+def make_certificate(
+    directory: Path, name: str, addresses: list[str], hostnames: list[str] = ()
+) -> LabCertificate:  # type: ignore[assignment]
     """A self-signed certificate for `addresses` (IP SANs) and `hostnames`, valid for a year."""
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -60,7 +62,9 @@ def make_certificate(directory: Path, name: str, addresses: list[str], hostnames
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
         )
     return LabCertificate(cert_file, key_file, fingerprint_of(cert.public_bytes(serialization.Encoding.DER)))
 

@@ -182,6 +182,9 @@ class Service(Strict):
     health: HealthCheck = HealthCheck()
     phase: int = Field(ge=0)
     cutover: Literal["dns", "manual"] = "dns"
+    rollback: Literal["automatic", "manual"] = Field(
+        default="automatic", description="when verification fails: roll back, or stop in needs_attention"
+    )
     follows: Slug | None = None
     runbook: str = ""
 
@@ -209,6 +212,20 @@ class Commands(Strict):
         return self
 
 
+class CutoverSettings(Strict):
+    """The waits and limits of a cutover; the defaults suit a real homelab, tests use short ones."""
+
+    dns_wait_s: float = Field(default=20.0, ge=0, description="wait for every server to answer (rewrite TTL 10 s + margin)")
+    dns_poll_s: float = Field(default=0.5, gt=0)
+    dns_timeout_s: float = Field(default=2.0, gt=0)
+    http_successes: int = Field(default=3, ge=1, description="consecutive healthy answers that verify a cutover")
+    http_failures: int = Field(default=3, ge=1, description="failed answers that fail a verification")
+    http_interval_s: float = Field(default=1.0, ge=0)
+    http_timeout_s: float = Field(default=5.0, gt=0)
+    grace_period_s: float = Field(default=86400.0, ge=0, description="how long cut_over must hold before finalize")
+    max_batch_share: float = Field(default=0.5, gt=0, le=1, description="largest share of services in one batch")
+
+
 class LabSection(Strict):
     """Written by `cockpit lab`: where its fault control endpoint listens, and its token."""
 
@@ -229,4 +246,5 @@ class Inventory(Strict):
     unifi: Unifi | None = None
     services: list[Service] = []
     commands: Commands = Field(default_factory=Commands)
+    cutover: CutoverSettings = Field(default_factory=CutoverSettings)
     lab: LabSection | None = None

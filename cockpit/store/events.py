@@ -95,6 +95,57 @@ def _task_ran(db: TinyDB, event: Event) -> None:
     table.upsert(current, Query().key == event["subject"])
 
 
+def _service(db: TinyDB, name: str) -> dict[str, Any]:
+    return dict(db.table("services").get(Query().name == name) or {"name": name, "state": "planned"})
+
+
+def _save_service(db: TinyDB, doc: dict[str, Any]) -> None:
+    db.table("services").upsert(doc, Query().name == doc["name"])
+
+
+def _transition(db: TinyDB, event: Event) -> None:
+    doc = _service(db, event["subject"])
+    after = event["after"] or {}
+    doc.update({k: v for k, v in after.items() if k != "state"})
+    doc["state"], doc["since"], doc["by"] = after["state"], event["time"], event["operator"]
+    if after["state"] == "cut_over":
+        doc["cut_over_at"] = event["time"]
+    _save_service(db, doc)
+
+
+def _dns_intent(db: TinyDB, event: Event) -> None:
+    after = event["after"]
+    db.table("pending").upsert({"subject": event["subject"], "kind": "dns", **after, **_by(event)},
+                               Query().op == after["op"])
+    if after.get("purpose") == "cutover":  # what a rollback restores
+        doc = _service(db, event["subject"])
+        servers = doc.setdefault("servers", {})
+        servers.setdefault(after["server"], {})[after["hostname"]] = {"before": after["before"], "after": after["after"]}
+        _save_service(db, doc)
+
+
+def _dns_outcome(db: TinyDB, event: Event) -> None:
+    after = event["after"]
+    db.table("pending").remove(Query().op == after["op"])
+    doc = _service(db, event["subject"])
+    entry = doc.setdefault("servers", {}).setdefault(after["server"], {}).setdefault(after["hostname"], {})
+    entry["live"] = after.get("observed")
+    _save_service(db, doc)
+
+
+def _verified(db: TinyDB, event: Event) -> None:
+    doc = _service(db, event["subject"])
+    doc["verified"] = {**(event["after"] or {}), "at": event["time"], "outcome": event["outcome"]}
+    _save_service(db, doc)
+
+
+def _cutover_started(db: TinyDB, event: Event) -> None:
+    doc = _service(db, event["subject"])
+    doc["servers"] = {}  # a new cutover records its own before and after entries
+    doc.pop("verified", None)
+    _save_service(db, doc)
+
+
 HANDLERS: dict[str, Handler] = {
     "task.done": _task,
     "task.undone": _task,
@@ -110,10 +161,17 @@ HANDLERS: dict[str, Handler] = {
     "task.action.finished": _action_closed,
     "task.action.reconciled": _action_closed,
     "task.ran": _task_ran,
+    "service.transition": _transition,
+    "service.cutover_started": _cutover_started,
+    "service.verified": _verified,
+    "dns.intent": _dns_intent,
+    "dns.outcome": _dns_outcome,
+    "dns.reconciled": _dns_outcome,
 }
 
 # Events that change the state whatever their outcome (a failed action still closes its intent).
-ANY_OUTCOME = ("task.action.finished", "task.action.reconciled", "task.ran")
+ANY_OUTCOME = ("task.action.finished", "task.action.reconciled", "task.ran", "dns.outcome", "dns.reconciled",
+               "service.verified")
 
 
 def apply_event(db: TinyDB, event: Event) -> None:

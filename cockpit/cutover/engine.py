@@ -1,0 +1,596 @@
+"""Provides the cutover engine: each service's names move from v2 to v3 on every DNS server, or on none.
+
+Every external change is journaled before it is made (`dns.intent`: operation id, server, name, the
+exact entries before and after) and after (`dns.outcome`: what the server then answered), so that
+a crash at any point leaves a record the next writer reconciles against the live servers. A server
+failing part-way makes the engine restore the servers it already changed; what cannot be restored
+ends in `needs_attention` with the exact difference, never in a silent mixed state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from cockpit.adapters.errors import AdapterError
+from cockpit.core import Cockpit
+from cockpit.cutover.guards import batch_blocker, power_blocker
+from cockpit.cutover.plan import ServicePlan, make_plan
+from cockpit.cutover.sides import DnsSide, Entry, open_side, same
+from cockpit.cutover.states import ROLLBACK_FROM, allowed
+from cockpit.cutover.verify import Verification, verify
+from cockpit.errors import CockpitError, InputError, RefusedError
+from cockpit.models.inventory import Service
+
+
+class Abort(Exception):
+    """A transaction that must be undone: the reason goes into the journal."""
+
+
+class Engine:
+    """The cutover engine over one open Cockpit (the store lock held for changes)."""
+
+    def __init__(self, cockpit: Cockpit) -> None:
+        self.cockpit = cockpit
+        self.project = cockpit.project
+        self.settings = self.project.config.inventory.cutover
+        self.stop = threading.Event()  # set by SIGTERM/SIGHUP: finish or compensate, then stop
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def services(self, names: list[str], everything: bool = False) -> list[Service]:
+        inventory = self.project.config.inventory
+        if everything:
+            return [s for s in inventory.services if s.cutover == "dns"]
+        found = []
+        for name in names:
+            service = self.project.config.service(name)
+            if service is None:
+                known = ", ".join(s.name for s in inventory.services)
+                raise InputError(f"no service named '{name}' (services: {known})")
+            if service.cutover != "dns":
+                raise InputError(f"{name} moves by hand ({service.cutover}), not by a DNS cutover")
+            found.append(service)
+        return found
+
+    def record(self, service: Service) -> dict[str, Any]:
+        return self.cockpit.store.service_record(service.name) or {"name": service.name, "state": "planned"}
+
+    def state(self, service: Service) -> str:
+        return str(self.record(service).get("state", "planned"))
+
+    @contextlib.contextmanager
+    def sides(self) -> Iterator[list[DnsSide]]:
+        opened: list[DnsSide] = []
+        try:
+            for server in self.project.config.inventory.dns_servers:
+                opened.append(open_side(server, self.project.config.base_dir))
+            yield opened
+        finally:
+            for side in opened:
+                with contextlib.suppress(Exception):
+                    side.close()
+
+    @contextlib.contextmanager
+    def signals_finish_the_transaction(self) -> Iterator[None]:
+        """While a transaction runs, SIGTERM/SIGHUP ask it to finish or compensate rather than kill it."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+        for signum in previous:
+            signal.signal(signum, lambda *_: self.stop.set())
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        if self.stop.is_set():
+            raise SystemExit(128 + signal.SIGTERM)
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def transition(self, service: Service, new: str, reason: str, **extra: Any) -> None:
+        current = self.state(service)
+        if current == new:
+            return
+        if not allowed(current, new):
+            raise RefusedError(f"{service.name} cannot go from {current} to {new}")
+        self.cockpit.store.record(
+            "service.transition",
+            service.name,
+            before={"state": current},
+            after={"state": new, "reason": reason, **extra},
+        )
+
+    def _change(
+        self,
+        service: Service,
+        side: DnsSide,
+        hostname: str,
+        before: list[Entry],
+        after: list[Entry],
+        purpose: str,
+    ) -> list[Entry]:
+        """One journaled change on one server: intent, the call, the observed outcome."""
+        op = uuid.uuid4().hex
+        intent = {
+            "op": op,
+            "server": side.name,
+            "hostname": hostname,
+            "before": before,
+            "after": after,
+            "purpose": purpose,
+        }
+        self.cockpit.store.record("dns.intent", service.name, after=intent)
+        try:
+            observed = side.apply(hostname, before, after)
+        except AdapterError as exc:
+            seen = _try_live(side, hostname)
+            self.cockpit.store.record(
+                "dns.outcome",
+                service.name,
+                outcome="failed",
+                after={
+                    "op": op,
+                    "server": side.name,
+                    "hostname": hostname,
+                    "observed": seen,
+                    "applied": False,
+                    "error": str(exc),
+                },
+            )
+            raise Abort(f"{side.name}: {exc}") from exc
+        applied = same(observed, after)
+        self.cockpit.store.record(
+            "dns.outcome",
+            service.name,
+            outcome="ok" if applied else "failed",
+            after={
+                "op": op,
+                "server": side.name,
+                "hostname": hostname,
+                "observed": observed,
+                "applied": applied,
+            },
+        )
+        if not applied:
+            raise Abort(f"{side.name}: {hostname} reads back {observed}, not {after}")
+        return observed
+
+    # -- plan ---------------------------------------------------------------------------------
+
+    def plan(self, services: list[Service], *, for_rollback: bool = False) -> list[ServicePlan]:
+        states = self.cockpit.states()
+        with self.sides() as sides:
+            plans = [
+                make_plan(self, service, sides, states, for_rollback=for_rollback) for service in services
+            ]
+        blocker = batch_blocker(len(services), len(self.services([], True)), self.settings.max_batch_share)
+        if blocker and not for_rollback:
+            for plan in plans:
+                plan.block(blocker, overridable=True)
+        if not for_rollback and plans:
+            power = power_blocker(self.project)  # not overridable: no change while the power is not safe
+            if power:
+                for plan in plans:
+                    plan.block(power)
+        return plans
+
+    # -- cutover ------------------------------------------------------------------------------
+
+    def cutover(
+        self,
+        services: list[Service],
+        *,
+        force: bool = False,
+        confirm: Callable[[list[ServicePlan]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Plan, confirm, then one transaction per service; refusals raise before anything changes."""
+        self.reconcile()
+        plans = self.plan(services)
+        refused = [p for p in plans if p.blockers and not (force and p.only_overridable)]
+        if refused:
+            raise RefusedError("; ".join(f"{p.service}: {b}" for p in refused for b in p.blockers))
+        if confirm is not None and not confirm(plans):
+            raise RefusedError("not confirmed: nothing was changed")
+        results = []
+        with self.signals_finish_the_transaction():
+            for plan, service in zip(plans, services, strict=True):
+                if self.stop.is_set():
+                    results.append(
+                        {
+                            "service": service.name,
+                            "state": self.state(service),
+                            "reason": "not started: cockpit was asked to stop",
+                        }
+                    )
+                    continue
+                if force and plan.blockers:
+                    self.cockpit.store.record(
+                        "cutover.forced", service.name, after={"overridden": plan.blockers}
+                    )
+                results.append(self._cutover_one(service, plan))
+        return results
+
+    def _cutover_one(self, service: Service, plan: ServicePlan) -> dict[str, Any]:
+        if plan.v3_healthy and self.state(service) in ("planned", "rolled_back"):
+            self.transition(service, "ready", "v3 answers its health check; DNS untouched")
+        self.cockpit.store.record("service.cutover_started", service.name, after={"v3": str(service.v3)})
+        self.transition(service, "cutting_over", "cutover started")
+        done: list[tuple[DnsSide, str, list[Entry]]] = []
+        with self.sides() as sides:
+            try:
+                for side in sides:
+                    for hostname in service.hostnames:
+                        before = plan.live[side.name][hostname]
+                        after = side.desired(hostname, str(service.v3))
+                        if not same(before, after):
+                            done.append((side, hostname, before))
+                            self._change(service, side, hostname, before, after, "cutover")
+                        if self.stop.is_set():
+                            raise Abort("cockpit was asked to stop mid-transaction")
+            except Abort as why:
+                return self._compensate(service, done, str(why))
+        self.transition(service, "verifying", "applied on every DNS server")
+        return self._verify_and_settle(service, "cutover")
+
+    def _compensate(self, service: Service, done: list[tuple[DnsSide, str, list[Entry]]], why: str) -> dict:
+        """Restore the servers already changed to their exact before entries (newest first)."""
+        problems = []
+        for side, hostname, before in reversed(done):
+            live = _try_live(side, hostname)
+            if live is not None and same(live, before):
+                continue
+            try:
+                if live is None:
+                    raise Abort(f"{side.name}: cannot read {hostname}")
+                self._change(service, side, hostname, live, before, "compensate")
+            except Abort as failed:
+                problems.append(str(failed))
+        if problems:
+            self.transition(
+                service,
+                "needs_attention",
+                f"{why}; restoring failed: {'; '.join(problems)}",
+                diff=self.diff(service),
+            )
+            return self._summary(service, why)
+        self.transition(service, "rolled_back", f"{why}; every server restored")
+        return self._summary(service, why)
+
+    # -- verification -------------------------------------------------------------------------
+
+    def _verification(self, service: Service, address: str, http: bool = True) -> Verification:
+        servers = self.project.config.inventory.dns_servers
+        return asyncio.run(verify(service, servers, address, self.settings, http=http))
+
+    def _verify_and_settle(self, service: Service, why: str) -> dict[str, Any]:
+        result = self._verification(service, str(service.v3))
+        self.cockpit.store.record(
+            "service.verified",
+            service.name,
+            after=result.model_dump(),
+            outcome="ok" if result.ok else "failed",
+        )
+        if result.ok and not self.stop.is_set():
+            self.transition(service, "cut_over", f"{why}: verified on every DNS server and over HTTP")
+            return self._summary(service, "verified")
+        reason = result.reason or "cockpit was asked to stop before verification ended"
+        if service.rollback == "manual" and not self.stop.is_set():
+            self.transition(
+                service,
+                "needs_attention",
+                f"verification failed (policy manual): {reason}",
+                diff=self.diff(service),
+            )
+            return self._summary(service, reason)
+        return self._rollback_one(service, f"verification failed: {reason}")
+
+    def verify_now(self, service: Service) -> dict[str, Any]:
+        """Verify on demand; a cut-over service failing within its grace period gets its policy."""
+        state = self.state(service)
+        if state in ("cut_over", "verifying", "finalized"):
+            if state == "cut_over":
+                self.transition(service, "verifying", "verification on demand")
+            if state == "finalized":
+                result = self._verification(service, str(service.v3))
+                return {
+                    **self._summary(service, result.reason or "verified"),
+                    "verification": result.model_dump(),
+                }
+            return self._verify_and_settle(service, "re-verified")
+        result = self._verification(service, str(service.v2), http=False)
+        health = asyncio.run(_v3_health(service, self.settings))
+        if health and state in ("planned", "rolled_back"):
+            self.transition(service, "ready", "v3 answers its health check; DNS untouched")
+        elif not health and state == "ready":
+            self.transition(service, "planned", "v3 no longer answers its health check")
+        summary = self._summary(service, "v2 answers" if result.ok else result.reason)
+        return {**summary, "verification": result.model_dump(), "v3_healthy": health}
+
+    # -- rollback -----------------------------------------------------------------------------
+
+    def rollback(self, services: list[Service]) -> list[dict[str, Any]]:
+        self.reconcile()
+        results = []
+        with self.signals_finish_the_transaction():
+            for service in services:
+                state = self.state(service)
+                if state == "finalized":
+                    raise RefusedError(
+                        f"{service.name} is finalized: v2 may be gone, so it cannot be rolled back"
+                    )
+                if state not in ROLLBACK_FROM:
+                    results.append(
+                        {**self._summary(service, f"nothing to roll back ({state})"), "changed": False}
+                    )
+                    continue
+                results.append(self._rollback_one(service, "rollback asked by the operator"))
+        return results
+
+    def _rollback_one(self, service: Service, why: str) -> dict[str, Any]:
+        self.transition(service, "rolling_back", why)
+        recorded = self.record(service).get("servers", {})
+        problems = []
+        with self.sides() as sides:
+            for side in sides:
+                for hostname, entry in recorded.get(side.name, {}).items():
+                    before = entry.get("before")
+                    if before is None:
+                        continue
+                    live = _try_live(side, hostname)
+                    if live is not None and same(live, before):
+                        continue
+                    try:
+                        if live is None:
+                            raise Abort(f"{side.name}: cannot read {hostname}")
+                        self._change(service, side, hostname, live, before, "rollback")
+                    except Abort as failed:
+                        problems.append(str(failed))
+        if problems:
+            self.transition(
+                service,
+                "needs_attention",
+                f"{why}; rollback failed: {'; '.join(problems)}",
+                diff=self.diff(service),
+            )
+            return self._summary(service, why)
+        check = self._verification(service, str(service.v2), http=False)
+        self.cockpit.store.record(
+            "service.verified", service.name, after=check.model_dump(), outcome="ok" if check.ok else "failed"
+        )
+        self.transition(
+            service,
+            "rolled_back",
+            f"{why}; every server answers v2 again" if check.ok else f"{why}; restored, but {check.reason}",
+        )
+        return self._summary(service, why)
+
+    # -- finalize, resolve --------------------------------------------------------------------
+
+    def finalize(self, service: Service) -> dict[str, Any]:
+        record = self.record(service)
+        if record.get("state") != "cut_over":
+            raise RefusedError(
+                f"{service.name} is {record.get('state')}: only a cut-over service can be finalized"
+            )
+        since = datetime.strptime(record["cut_over_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        held = (datetime.now(UTC) - since).total_seconds()
+        if held < self.settings.grace_period_s:
+            raise RefusedError(
+                f"{service.name} has been cut over for {held:.0f} s; finalize after the grace period "
+                f"({self.settings.grace_period_s:.0f} s)"
+            )
+        self.transition(
+            service, "finalized", f"held cut_over for {held:.0f} s: v2 may be retired", v2_may_be_retired=True
+        )
+        return self._summary(service, "finalized")
+
+    def resolve(self, service: Service, mode: str, reason: str) -> dict[str, Any]:
+        if self.state(service) != "needs_attention":
+            raise RefusedError(f"{service.name} is {self.state(service)}, not needs_attention")
+        if len(reason.strip()) < 8:
+            raise InputError("resolve needs a typed reason of at least 8 characters: --reason '...'")
+        if mode == "restore":
+            result = self._rollback_one(
+                service, f"resolved by restoring the recorded before entries: {reason}"
+            )
+            return result
+        live = self.live_answers(service)
+        target = "cut_over" if live == "v3" else "rolled_back" if live == "v2" else None
+        if target is None:
+            raise RefusedError(
+                f"{service.name}: the servers answer neither all v2 nor all v3 ({self.diff(service)}); "
+                "restore instead, or fix the servers first"
+            )
+        self.transition(
+            service,
+            target,
+            f"resolved by adopting what the servers answer ({live}): {reason}",
+            adopted=self.diff(service),
+        )
+        return self._summary(service, f"adopted {live}")
+
+    # -- drift and recovery -------------------------------------------------------------------
+
+    def live_answers(self, service: Service) -> str:
+        """'v2', 'v3' or 'mixed': what every server's entries for every name point at now."""
+        seen = set()
+        with self.sides() as sides:
+            for side in sides:
+                for hostname in service.hostnames:
+                    live = _try_live(side, hostname) or []
+                    seen.add(_points_at(live, service))
+        return seen.pop() if len(seen) == 1 and seen <= {"v2", "v3"} else "mixed"
+
+    def diff(self, service: Service) -> dict[str, Any]:
+        """Per server and name: what cockpit recorded before and after, and what the server has now."""
+        recorded = self.record(service).get("servers", {})
+        out: dict[str, Any] = {}
+        with self.sides() as sides:
+            for side in sides:
+                for hostname in service.hostnames:
+                    entry = recorded.get(side.name, {}).get(hostname, {})
+                    out.setdefault(side.name, {})[hostname] = {
+                        "before": entry.get("before"),
+                        "after": entry.get("after"),
+                        "live": _try_live(side, hostname),
+                    }
+        return out
+
+    def reconcile(self) -> list[dict[str, Any]]:
+        """Settle every DNS intent without an outcome by reading the live server: applied, not, or attention."""
+        settled: list[dict[str, Any]] = []
+        pending = [p for p in self.cockpit.store.pending_operations() if p.get("kind") == "dns"]
+        if not pending:
+            return settled
+        with self.sides() as sides:
+            by_name = {side.name: side for side in sides}
+            for op in pending:
+                service = self.project.config.service(op["subject"])
+                side = by_name.get(op["server"])
+                live = _try_live(side, op["hostname"]) if side else None
+                if live is not None and same(live, op["after"]):
+                    verdict = "applied"
+                elif live is not None and same(live, op["before"]):
+                    verdict = "not_applied"
+                else:
+                    verdict = "needs_attention"
+                self.cockpit.store.record(
+                    "dns.reconciled",
+                    op["subject"],
+                    outcome=verdict,
+                    after={
+                        "op": op["op"],
+                        "server": op["server"],
+                        "hostname": op["hostname"],
+                        "observed": live,
+                        "applied": verdict == "applied",
+                        "reconciled": verdict,
+                    },
+                )
+                settled.append({"op": op["op"], "service": op["subject"], "verdict": verdict})
+                if service is not None:
+                    self._after_reconcile(service, op, verdict)
+        return settled
+
+    def _after_reconcile(self, service: Service, op: dict[str, Any], verdict: str) -> None:
+        """Bring the service's state in line with what the servers showed."""
+        state = self.state(service)
+        if verdict == "needs_attention":
+            self.transition(
+                service,
+                "needs_attention",
+                f"an interrupted change on {op['server']} left {op['hostname']} neither before nor after",
+                diff=self.diff(service),
+            )
+            return
+        live = self.live_answers(service)
+        if state in ("cutting_over", "verifying") and live == "v3":
+            self.transition(service, "verifying", "reconciled after an interruption: applied everywhere")
+            self._verify_and_settle(service, "resumed after an interruption")
+        elif state in ("cutting_over", "verifying", "rolling_back") and live == "v2":
+            if state == "verifying":
+                self.transition(service, "rolling_back", "reconciled after an interruption")
+            self.transition(service, "rolled_back", "reconciled after an interruption: not applied anywhere")
+        elif state in ("cutting_over", "verifying", "rolling_back"):
+            self._rollback_one(service, "reconciled after an interruption: mixed, rolling back")
+
+    def drift(self, service: Service, sides: list[DnsSide]) -> list[str]:
+        """Servers whose live entries are neither what cockpit recorded nor what it wrote."""
+        record = self.record(service)
+        state = record.get("state", "planned")
+        recorded = record.get("servers", {})
+        found = []
+        for side in sides:
+            for hostname in service.hostnames:
+                live = _try_live(side, hostname)
+                if live is None:
+                    continue
+                entry = recorded.get(side.name, {}).get(hostname)
+                if entry is not None:
+                    expected = (
+                        entry["after"] if state in ("cut_over", "verifying", "finalized") else entry["before"]
+                    )
+                    if (
+                        not same(live, expected)
+                        and not same(live, entry["before"])
+                        and not same(live, entry["after"])
+                    ):
+                        found.append(
+                            f"{side.name}: {hostname} is {_describe(live)}, neither what cockpit "
+                            "recorded nor what it wrote"
+                        )
+                elif _points_at(live, service) not in ("v2", "wildcard"):
+                    found.append(
+                        f"{side.name}: {hostname} is {_describe(live)}, not the v2 address "
+                        f"{service.v2} cockpit expects before a cutover"
+                    )
+        return found
+
+    def _summary(self, service: Service, reason: str) -> dict[str, Any]:
+        record = self.record(service)
+        return {
+            "service": service.name,
+            "state": record.get("state", "planned"),
+            "reason": reason,
+            "servers": record.get("servers", {}),
+            "verified": record.get("verified"),
+        }
+
+
+def _try_live(side: DnsSide | None, hostname: str) -> list[Entry] | None:
+    if side is None:
+        return None
+    try:
+        return side.live(hostname)
+    except CockpitError:
+        return None
+
+
+def _points_at(entries: list[Entry], service: Service) -> str:
+    answers = {e.get("answer") or e.get("ip") for e in entries if e["kind"] != "wildcard"}
+    if not entries:
+        return "nothing"
+    if not answers:
+        return "wildcard"
+    if answers == {str(service.v2)}:
+        return "v2"
+    if answers == {str(service.v3)}:
+        return "v3"
+    return "other"
+
+
+def _describe(entries: list[Entry]) -> str:
+    parts = [
+        f"{e.get('domain') or e.get('item')} -> {e.get('answer') or e.get('ip')}"
+        if e["kind"] != "host"
+        else f"'{e['item']}'"
+        for e in entries
+    ]
+    return ", ".join(parts) or "nothing"
+
+
+async def _v3_health(service: Service, settings: Any) -> bool:
+    from cockpit.adapters import health
+    from cockpit.adapters.httpbase import async_client
+
+    async with async_client("ready check") as http:
+        result = await health.check(
+            http,
+            scheme=service.health.scheme,
+            address=str(service.v3),
+            port=service.health.effective_port,
+            path=service.health.path,
+            hostname=service.hostname,
+            expect=service.health.expect_status,
+            timeout=settings.http_timeout_s,
+        )
+    return result.ok
