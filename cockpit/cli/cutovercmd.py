@@ -9,7 +9,7 @@ from typing import Any
 
 from cockpit.cli.output import emit_json, out
 from cockpit.core import Cockpit
-from cockpit.cutover.engine import Engine
+from cockpit.cutover.engine import Engine, settle_interrupted
 from cockpit.cutover.plan import ServicePlan
 from cockpit.errors import InputError, RefusedError
 from cockpit.project import Project
@@ -26,7 +26,10 @@ GOOD = {
 def _open(project: Project, args: argparse.Namespace, write: bool) -> Cockpit:
     if write and args.read_only:
         raise RefusedError("--read-only was given; this command changes the DNS servers and the store")
-    return Cockpit.open(project, write=write)
+    cockpit = Cockpit.open(project, write=write)
+    if write:
+        settle_interrupted(cockpit)
+    return cockpit
 
 
 def _targets(engine: Engine, args: argparse.Namespace) -> list[Any]:
@@ -75,6 +78,8 @@ def _finish(args: argparse.Namespace, results: list[dict[str, Any]], command: st
         emit_json({"services": results})
     else:
         render_results(results)
+    if command == "verify":
+        return 0 if all(r["ok"] for r in results) else 1
     return 0 if all(r["state"] in GOOD[command] for r in results) else 1
 
 

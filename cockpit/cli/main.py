@@ -20,6 +20,7 @@ from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
 from cockpit.config import insecure_backends, register_known_secrets, secret_refs
 from cockpit.core import Cockpit, validate_change
+from cockpit.cutover.engine import settle_interrupted
 from cockpit.doctor import diagnose
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
@@ -44,7 +45,10 @@ def _setup_log(path: str | None) -> None:
 def _open(project: Project, args: argparse.Namespace, *, write: bool) -> Cockpit:
     if write and getattr(args, "read_only", False):
         raise RefusedError("--read-only was given; this command changes the store")
-    return Cockpit.open(project, write=write)
+    cockpit = Cockpit.open(project, write=write)
+    if write:
+        settle_interrupted(cockpit)
+    return cockpit
 
 
 def cmd_validate(project: Project, args: argparse.Namespace) -> int:
@@ -115,6 +119,7 @@ def cmd_status(project: Project, args: argparse.Namespace) -> int:
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
     read_only = getattr(args, "read_only", False)
     with Cockpit.open(project, write=not read_only, fall_back_to_read=True) as cockpit:
+        settle_interrupted(cockpit)
         phase = getattr(args, "phase", None)
         ids = [phase] if phase is not None else [p.id for p in project.phases]
         run = cockpit.check(ids)

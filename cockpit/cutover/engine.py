@@ -70,7 +70,7 @@ class Engine:
         opened: list[DnsSide] = []
         try:
             for server in self.project.config.inventory.dns_servers:
-                opened.append(open_side(server, self.project.config.base_dir))
+                opened.append(open_side(server, self.project.config.base_dir, self.settings.api_timeout_s))
             yield opened
         finally:
             for side in opened:
@@ -301,11 +301,10 @@ class Engine:
                 self.transition(service, "verifying", "verification on demand")
             if state == "finalized":
                 result = self._verification(service, str(service.v3))
-                return {
-                    **self._summary(service, result.reason or "verified"),
-                    "verification": result.model_dump(),
-                }
-            return self._verify_and_settle(service, "re-verified")
+                summary = self._summary(service, result.reason or "verified")
+                return {**summary, "verification": result.model_dump(), "ok": result.ok}
+            settled = self._verify_and_settle(service, "re-verified")
+            return {**settled, "ok": settled["state"] == "cut_over"}
         result = self._verification(service, str(service.v2), http=False)
         health = asyncio.run(_v3_health(service, self.settings))
         if health and state in ("planned", "rolled_back"):
@@ -313,7 +312,7 @@ class Engine:
         elif not health and state == "ready":
             self.transition(service, "planned", "v3 no longer answers its health check")
         summary = self._summary(service, "v2 answers" if result.ok else result.reason)
-        return {**summary, "verification": result.model_dump(), "v3_healthy": health}
+        return {**summary, "verification": result.model_dump(), "v3_healthy": health, "ok": result.ok}
 
     # -- rollback -----------------------------------------------------------------------------
 
@@ -594,3 +593,12 @@ async def _v3_health(service: Service, settings: Any) -> bool:
             timeout=settings.http_timeout_s,
         )
     return result.ok
+
+
+def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
+    """Run at the start of every writer: reconcile DNS changes a crash left without an outcome."""
+    if not cockpit.store.writable or not any(
+        p.get("kind") == "dns" for p in cockpit.store.pending_operations()
+    ):
+        return []
+    return Engine(cockpit).reconcile()

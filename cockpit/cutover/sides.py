@@ -161,8 +161,8 @@ def _is_ip(text: str) -> bool:
         return False
 
 
-def open_side(server: DnsServer, base: Path) -> DnsSide:
-    client = dns_client(server, base)
+def open_side(server: DnsServer, base: Path, timeout: float = 10.0) -> DnsSide:
+    client = dns_client(server, base, timeout=timeout)
     if isinstance(client, AdGuardClient):
         return AdGuardSide(server.name, client)
     return PiholeSide(server.name, client)

@@ -35,6 +35,7 @@ def apply_fault(
         "dns-down": lambda: faults.set_dns_down(target),
         "dns-up": lambda: faults.set_dns_down(target, False),
         "ups": lambda: faults.set_ups(target),
+        "write-latency": lambda: faults.set_write_latency(target, _needed(value, "milliseconds")),
         "write-errors": lambda: faults.set_write_fault(target, "error", value or 1, after),
         "write-timeout": lambda: faults.set_write_fault(target, "timeout", value or 1, after),
         "write-down": lambda: faults.set_write_fault(target, "down", value or 1, after),

@@ -7,7 +7,7 @@ by `cockpit lab fault`), so every read and write goes through one lock.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # "services" stands for every demo service endpoint at once (latency for the health-check benchmark).
@@ -31,6 +31,7 @@ class BackendFault:
     write_fault: str | None = None  # "error", "timeout" or "down"
     write_after: int = 0
     write_count: int = 0
+    write_latency_ms: int = 0  # every write answers this late (reads and logins do not)
 
 
 @dataclass
@@ -60,14 +61,7 @@ class Faults:
     def backend(self, name: str) -> BackendFault:
         with self._lock:
             fault = self._backend(name)
-            return BackendFault(
-                fault.latency_ms,
-                fault.errors,
-                fault.down,
-                fault.write_fault,
-                fault.write_after,
-                fault.write_count,
-            )
+            return replace(fault)
 
     def take_error(self, name: str) -> bool:
         """True when this call must fail (and counts it)."""
@@ -98,6 +92,12 @@ class Faults:
         with self._lock:
             fault = self._backend(backend)
             fault.write_fault, fault.write_count, fault.write_after = kind, count, after
+
+    def set_write_latency(self, backend: str, ms: int) -> None:
+        if ms < 0:
+            raise ValueError("latency must be 0 or more milliseconds")
+        with self._lock:
+            self._backend(backend).write_latency_ms = ms
 
     def dns_down(self, server: str) -> bool:
         with self._lock:

@@ -164,8 +164,11 @@ class LabHandler(BaseHTTPRequestHandler):
             if self.server.faults.take_error(backend):
                 self.fault_error()
                 return
-            if self.is_write() and self._write_fault(backend):
-                return
+            if self.is_write():
+                if fault.write_latency_ms:
+                    time.sleep(fault.write_latency_ms / 1000)
+                if self._write_fault(backend):
+                    return
         self.route()
 
     def is_write(self) -> bool:

@@ -131,6 +131,13 @@ class Lab:
         self.servers.append(server)
         return server
 
+    def reset(self) -> None:
+        """Back to the lab's first state: no faults, every simulator fresh, every name answering v2."""
+        self.faults.clear()
+        for sim in (self.adguard, self.pihole, self.proxmox, self.unifi):
+            sim.reset()
+        self._seed_dns()
+
     def _seed_dns(self) -> None:
         for service in catalog.SERVICES:
             if service.follows is not None:

@@ -12,6 +12,7 @@ import hashlib
 import ipaddress
 import os
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,8 @@ class LabCertificate:
 
 
 def make_certificate(
-    directory: Path, name: str, addresses: list[str], hostnames: list[str] = ()
-) -> LabCertificate:  # type: ignore[assignment]
+    directory: Path, name: str, addresses: list[str], hostnames: Sequence[str] = ()
+) -> LabCertificate:
     """A self-signed certificate for `addresses` (IP SANs) and `hostnames`, valid for a year."""
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())

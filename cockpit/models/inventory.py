@@ -224,6 +224,7 @@ class CutoverSettings(Strict):
     http_timeout_s: float = Field(default=5.0, gt=0)
     grace_period_s: float = Field(default=86400.0, ge=0, description="how long cut_over must hold before finalize")
     max_batch_share: float = Field(default=0.5, gt=0, le=1, description="largest share of services in one batch")
+    api_timeout_s: float = Field(default=10.0, gt=0, description="each call to a DNS server's API")
 
 
 class LabSection(Strict):
