@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -27,6 +28,9 @@ from cockpit.cutover.states import ROLLBACK_FROM, allowed
 from cockpit.cutover.verify import Verification, verify
 from cockpit.errors import CockpitError, InputError, RefusedError
 from cockpit.models.inventory import Service
+
+# States a run passes through: finding a service in one at start means the run that left it died.
+TRANSIENT = frozenset({"cutting_over", "verifying", "rolling_back"})
 
 
 class Abort(Exception):
@@ -380,7 +384,7 @@ class Engine:
             raise RefusedError(
                 f"{service.name} is {record.get('state')}: only a cut-over service can be finalized"
             )
-        since = datetime.strptime(record["cut_over_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        since = _parse_time(record["cut_over_at"])
         held = (datetime.now(UTC) - since).total_seconds()
         if held < self.settings.grace_period_s:
             raise RefusedError(
@@ -448,8 +452,19 @@ class Engine:
         """Settle every DNS intent without an outcome by reading the live server: applied, not, or attention."""
         settled: list[dict[str, Any]] = []
         pending = [p for p in self.cockpit.store.pending_operations() if p.get("kind") == "dns"]
-        if not pending:
-            return settled
+        if pending:
+            settled += self._settle_intents(pending)
+        for service in self.services([], True):  # a run that died between two changes, or while verifying
+            if self.state(service) in TRANSIENT:
+                self._after_reconcile(service, {"server": "-", "hostname": "-"}, "interrupted")
+                settled.append(
+                    {"op": None, "service": service.name, "verdict": f"resumed to {self.state(service)}"}
+                )
+        return settled
+
+    def _settle_intents(self, pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        settled: list[dict[str, Any]] = []
+        self._wait_out_in_flight(pending)
         with self.sides() as sides:
             by_name = {side.name: side for side in sides}
             for op in pending:
@@ -460,6 +475,10 @@ class Engine:
                     verdict = "applied"
                 elif live is not None and same(live, op["before"]):
                     verdict = "not_applied"
+                elif live is not None and same(live, _union(op["before"], op["after"])):
+                    # The protocol's own midpoint (Pi-hole: the new item added, the old not yet removed):
+                    # the service is rolled back below, not left to a guess.
+                    verdict = "partial"
                 else:
                     verdict = "needs_attention"
                 self.cockpit.store.record(
@@ -476,9 +495,20 @@ class Engine:
                     },
                 )
                 settled.append({"op": op["op"], "service": op["subject"], "verdict": verdict})
-                if service is not None:
+                if service is not None and verdict == "needs_attention":
                     self._after_reconcile(service, op, verdict)
         return settled
+
+    def _wait_out_in_flight(self, pending: list[dict[str, Any]]) -> None:
+        """A request sent just before a crash may still land: read only once it can no longer arrive.
+
+        The dead run gave each call `api_timeout_s`; past that (and a margin) the server has either
+        applied the change or never will, so what the live entries show is final.
+        """
+        newest = max(_parse_time(p["at"]) for p in pending)
+        wait = self.settings.api_timeout_s + 0.5 - (datetime.now(UTC) - newest).total_seconds()
+        if wait > 0:
+            time.sleep(wait)
 
     def _after_reconcile(self, service: Service, op: dict[str, Any], verdict: str) -> None:
         """Bring the service's state in line with what the servers showed."""
@@ -490,6 +520,8 @@ class Engine:
                 f"an interrupted change on {op['server']} left {op['hostname']} neither before nor after",
                 diff=self.diff(service),
             )
+            return
+        if state not in TRANSIENT:
             return
         live = self.live_answers(service)
         if state in ("cutting_over", "verifying") and live == "v3":
@@ -545,6 +577,14 @@ class Engine:
         }
 
 
+def _parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _union(a: list[Entry], b: list[Entry]) -> list[Entry]:
+    return a + [e for e in b if not any(same([e], [x]) for x in a)]
+
+
 def _try_live(side: DnsSide | None, hostname: str) -> list[Entry] | None:
     if side is None:
         return None
@@ -597,8 +637,11 @@ async def _v3_health(service: Service, settings: Any) -> bool:
 
 def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
     """Run at the start of every writer: reconcile DNS changes a crash left without an outcome."""
-    if not cockpit.store.writable or not any(
-        p.get("kind") == "dns" for p in cockpit.store.pending_operations()
-    ):
+    if not cockpit.store.writable:
         return []
-    return Engine(cockpit).reconcile()
+    pending = any(p.get("kind") == "dns" for p in cockpit.store.pending_operations())
+    stuck = any(
+        (cockpit.store.service_record(s.name) or {}).get("state") in TRANSIENT
+        for s in cockpit.project.config.inventory.services
+    )
+    return Engine(cockpit).reconcile() if pending or stuck else []

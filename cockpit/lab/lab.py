@@ -47,6 +47,8 @@ class Lab:
     directory: Path
     faults: Faults = field(default_factory=Faults)
     adguard_version: str = "v0.107.79"
+    # A killed cockpit cannot log out of the Pi-hole; its seat frees itself after this (FTL's default: 1800 s).
+    pihole_session_timeout: float = 1800.0
     # The lab's DNS answers at once (no cache): short waits keep a demo cutover to a few seconds.
     cutover: dict[str, float] = field(
         default_factory=lambda: {
@@ -72,7 +74,12 @@ class Lab:
             password=self.passwords["adguard"],
             version=self.adguard_version,
         )
-        self.pihole = PiholeSim(self.faults, host=catalog.PIHOLE_HOST, password=self.passwords["pihole"])
+        self.pihole = PiholeSim(
+            self.faults,
+            host=catalog.PIHOLE_HOST,
+            password=self.passwords["pihole"],
+            session_timeout=self.pihole_session_timeout,
+        )
         self.proxmox = ProxmoxSim(
             self.faults,
             directory=self.directory / "tls",
