@@ -80,7 +80,7 @@ def test_latency_errors_and_down_faults(immich):
     assert [check("127.30.0.10", port).status for _ in range(3)] == [500, 500, 200]
     apply_fault(faults, "down", "services")
     down = check("127.30.0.10", port)
-    assert down.status is None and not down.ok and "cannot reach" in (down.error or "")
+    assert down.status is None and not down.ok and "cannot connect" in (down.error or "")
 
 
 def test_a_slow_endpoint_is_a_timeout_not_a_hang(immich):

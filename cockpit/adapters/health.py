@@ -33,7 +33,11 @@ class HealthResult(BaseModel):
 
 
 def target_url(scheme: str, address: str, port: int, path: str) -> str:
-    host = f"[{address}]" if ip_address(address).version == 6 else address
+    """The URL for an address (IPv6 in brackets) or, for a check written as a URL, a host name."""
+    try:
+        host = f"[{address}]" if ip_address(address).version == 6 else address
+    except ValueError:
+        host = address
     return f"{scheme}://{host}:{port}{path}"
 
 

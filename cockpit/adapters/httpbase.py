@@ -73,4 +73,4 @@ def transport_error(backend: str, exc: httpx.HTTPError) -> AdapterError:
     """Map httpx's transport failures to the project's errors."""
     if isinstance(exc, httpx.TimeoutException):
         return Timeout(backend, f"no answer within the timeout ({type(exc).__name__})")
-    return Unreachable(backend, f"cannot reach the API: {exc or type(exc).__name__}")
+    return Unreachable(backend, f"cannot connect: {str(exc) or type(exc).__name__}")

@@ -60,6 +60,9 @@ async def evaluate(criterion: Criterion, ctx: CheckContext) -> CheckResult:
             )
         except CockpitError as exc:
             outcome = result(criterion, ctx, "error", expected=expected, detail=str(exc))
+        except Exception as exc:  # noqa: BLE001 - one criterion's surprise never takes the whole run down
+            detail = f"unexpected {type(exc).__name__}: {exc}"
+            outcome = result(criterion, ctx, "error", expected=expected, detail=detail)
     outcome.duration_ms = round((time.perf_counter() - started) * 1000, 3)
     return outcome
 

@@ -106,6 +106,7 @@ async def evaluate_http_ok(criterion: Criterion, ctx: CheckContext) -> CheckResu
             hostname=parts.hostname or "",
             expect=check.expect_status,
         )
+        expect = check.expect_status
     else:
         service = _service(ctx, check.service or "")
         address = service.v2 if check.target == "v2" else service.v3
@@ -128,7 +129,7 @@ async def evaluate_http_ok(criterion: Criterion, ctx: CheckContext) -> CheckResu
         ctx,
         outcome,
         observed=observed,
-        expected=f"status {check.expect_status[0]}-{check.expect_status[1]}",
+        expected=f"status {expect[0]}-{expect[1]}",
         evidence=f"GET {seen.url} Host: {seen.host_header} -> {observed} in {seen.latency_ms:.0f} ms",
         detail=seen.error or "",
     )

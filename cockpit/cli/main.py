@@ -34,12 +34,16 @@ log = logging.getLogger("cockpit")
 def _setup_log(path: str | None) -> None:
     if not path:
         return
-    handler = logging.FileHandler(Path(path).expanduser(), encoding="utf-8")
+    file = Path(path).expanduser()
+    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))  # private before the first line
+    handler = logging.FileHandler(file, encoding="utf-8")
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    for chatty in ("httpcore", "httpx", "urllib3", "hpack"):  # headers hold session cookies and tokens
+        logging.getLogger(chatty).setLevel(logging.INFO)
 
 
 def _open(project: Project, args: argparse.Namespace, *, write: bool) -> Cockpit:
@@ -324,6 +328,8 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
 def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _end_on_signal)
+    # A shell that starts cockpit in the background hands it SIGINT ignored: take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     raw = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(raw)

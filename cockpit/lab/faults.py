@@ -50,6 +50,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._state = _State()
+        self.clears = 0  # counts `clear`: a simulator with state of its own (a battery) starts afresh
 
     def _backend(self, name: str) -> BackendFault:
         if name not in BACKENDS:
@@ -159,6 +160,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._state = _State()
+            self.clears += 1
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:

@@ -351,6 +351,7 @@ class NutSim:
         self._requested_port = port
         self._lock = threading.Lock()
         self._battery = Battery()
+        self._clears_seen = faults.clears
         self._written: dict[str, str] = {}
         self._sessions: list[Session] = []
         self._connections: set[socket.socket] = set()
@@ -406,6 +407,8 @@ class NutSim:
         what a rewritten device file is to dummy-ups, which then sets every variable afresh.
         """
         with self._lock:
+            if self.faults.clears != self._clears_seen:  # `lab fault clear`: a healthy UPS at once
+                self._clears_seen, self._battery = self.faults.clears, Battery()
             if self._battery.advance(self.faults.ups, time.monotonic()):
                 self._written.clear()
             values = {**DEVICE_VARIABLES, **DRIVER_VARIABLES, **self._battery.variables(), **self._written}
