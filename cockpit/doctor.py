@@ -31,9 +31,9 @@ class BackendReport(BaseModel):
 
     @property
     def healthy(self) -> bool:
-        return bool(
-            self.reachable and self.authenticated and self.dns_answers is not False and not self.lacks
-        )
+        """Reachable, credentials not refused (None: none needed, as for reading upsd), nothing lacking."""
+        ok = self.reachable and self.authenticated is not False and self.dns_answers is not False
+        return bool(ok and not self.lacks)
 
 
 def _api(server: DnsServer, project: Project, report: BackendReport) -> None:
@@ -176,7 +176,10 @@ def _nut(project: Project, report: BackendReport) -> None:
             report.version = await client.version()
             names = await client.list_ups()
             report.reachable = True
-            report.authenticated = True  # reading needs no login; a configured login is tried by the client
+            nut = project.config.inventory.nut
+            if nut is not None and nut.username:
+                await client.login(nut.ups)  # upsd checks a password only at LOGIN: ask it to
+                report.authenticated = True
             ups = project.config.inventory.nut.ups  # type: ignore[union-attr]
             if ups not in names:
                 report.lacks.append(f"the UPS '{ups}' (upsd lists: {', '.join(names) or 'none'})")

@@ -168,3 +168,11 @@ def test_the_demo_runs_the_main_job_against_an_embedded_lab(capsys):
     assert "v2-still-serving" in out and "PASS" in out
     assert "Phase 6" in out
     assert os.environ.get("COCKPIT_LOOPBACK_ONLY") == "1"
+
+
+def test_lab_fault_names_only_what_the_lab_has(lab, capsys):
+    running, info = lab
+    code, _, err = run(capsys, "--config", info["config"], "lab", "fault", "v3-down", "Immich")
+    assert code == 2 and "no service named 'Immich' in this lab" in err
+    code, _, err = run(capsys, "--config", info["config"], "lab", "fault", "host-down", "nas")
+    assert code == 2 and "no host named 'nas'" in err

@@ -14,7 +14,12 @@ from cockpit.lab.httpserver import LabHandler, LabHTTPServer
 
 
 def apply_fault(
-    faults: Faults, action: str, target: str | None = None, value: int | None = None, after: int = 0
+    faults: Faults,
+    action: str,
+    target: str | None = None,
+    value: int | None = None,
+    after: int = 0,
+    known: dict[str, set[str]] | None = None,
 ) -> None:
     """Apply one `cockpit lab fault` action; ValueError for anything unknown or incomplete."""
     if action == "clear":
@@ -25,6 +30,11 @@ def apply_fault(
         return
     if target is None:
         raise ValueError(f"'{action}' needs a target")
+    kind = {"v3-down": "service", "v3-up": "service", "host-down": "host", "host-up": "host"}.get(action)
+    if known and kind and target not in known.get(kind, set()):
+        raise ValueError(
+            f"no {kind} named '{target}' in this lab ({kind}s: {', '.join(sorted(known[kind]))})"
+        )
     setters: dict[str, Any] = {
         "v3-down": lambda: faults.set_v3_down(target),
         "v3-up": lambda: faults.set_v3_down(target, False),
@@ -71,7 +81,12 @@ class ControlHandler(LabHandler):
             try:
                 body = self.json_body()
                 apply_fault(
-                    faults, body["action"], body.get("target"), body.get("value"), body.get("after") or 0
+                    faults,
+                    body["action"],
+                    body.get("target"),
+                    body.get("value"),
+                    body.get("after") or 0,
+                    self.app.get("known"),
                 )
             except (ValueError, KeyError, TypeError) as exc:
                 self.send_json(400, {"error": str(exc)})
@@ -81,7 +96,8 @@ class ControlHandler(LabHandler):
             self.send_json(405, {"error": "GET or POST"})
 
 
-def serve_control(faults: Faults, token: str) -> LabHTTPServer:
-    server = LabHTTPServer(("127.0.0.1", 0), ControlHandler, faults, app={"faults": faults, "token": token})
+def serve_control(faults: Faults, token: str, known: dict[str, set[str]] | None = None) -> LabHTTPServer:
+    app = {"faults": faults, "token": token, "known": known or {}}
+    server = LabHTTPServer(("127.0.0.1", 0), ControlHandler, faults, app=app)
     server.start()
     return server

@@ -102,7 +102,8 @@ class Lab:
                 sim.start()
             self._start_services()
             self._seed_dns()
-            self.control = serve_control(self.faults, self.passwords["control"])
+            known = {"service": {s.name for s in catalog.SERVICES}, "host": {h.name for h in catalog.HOSTS}}
+            self.control = serve_control(self.faults, self.passwords["control"], known)
             self.servers.append(self.control)
         except BaseException:
             self.stop()
