@@ -210,6 +210,10 @@ def test_drift_is_shown_and_never_overwritten_without_force(run):
     code, result, _ = run.json("plan", "immich")
     assert code == 1
     assert any("drift: adguard: immich.home.arpa" in b for b in result["services"][0]["blockers"])
+    status = run.json("status")[1]
+    drift = next(s for s in status["services"] if s["name"] == "immich")["drift"]
+    assert drift and "adguard: immich.home.arpa is immich.home.arpa -> 127.99.0.1" in drift[0]
+    assert next(s for s in status["services"] if s["name"] == "sonarr")["drift"] == []
     assert run("cutover", "immich", "--yes")[0] == 3, "--yes never confirms overwriting drift"
     code, result, _ = run.json("cutover", "immich", "--yes", "--force")
     assert code == 0 and result["services"][0]["state"] == "cut_over"

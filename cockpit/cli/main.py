@@ -20,7 +20,7 @@ from cockpit.cli.output import emit_json, err, out, report_error
 from cockpit.cli.parser import build_parser
 from cockpit.config import insecure_backends, register_known_secrets, secret_refs
 from cockpit.core import Cockpit, validate_change
-from cockpit.cutover.engine import settle_interrupted
+from cockpit.cutover.engine import drift_report, settle_interrupted
 from cockpit.doctor import diagnose
 from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
 from cockpit.project import Project, load_project
@@ -113,6 +113,9 @@ def journal_problems(project: Project) -> list[InputProblem]:
 def cmd_status(project: Project, args: argparse.Namespace) -> int:
     with _open(project, args, write=False) as cockpit:
         report = cockpit.status()
+        drift = drift_report(cockpit)  # each refresh compares the live entries with the store
+    for service in report["services"]:
+        service["drift"] = drift.get(service["name"], []) if service["cutover"] == "dns" else []
     if args.json:
         emit_json(report)
     else:

@@ -50,7 +50,14 @@ def status(report: dict[str, Any]) -> None:
     out("")
     out("Services")
     for service in report["services"]:
-        out(f"  {service['name']:<18} {service['hostname']:<32} phase {service['phase']}  {service['state']}")
+        flag = (
+            "  DRIFT" if service.get("drift") else "  drift unknown" if service.get("drift") is None else ""
+        )
+        out(
+            f"  {service['name']:<18} {service['hostname']:<32} phase {service['phase']}  {service['state']}{flag}"
+        )
+        for finding in service.get("drift") or []:
+            out(f"      {finding}")
 
 
 def results(items: list[CheckResult]) -> None:

@@ -535,15 +535,21 @@ class Engine:
             self._rollback_one(service, "reconciled after an interruption: mixed, rolling back")
 
     def drift(self, service: Service, sides: list[DnsSide]) -> list[str]:
+        """Findings (empty: none); see `drift_or_unknown` for a server that could not be read."""
+        return self.drift_or_unknown(service, sides) or []
+
+    def drift_or_unknown(self, service: Service, sides: list[DnsSide]) -> list[str] | None:
         """Servers whose live entries are neither what cockpit recorded nor what it wrote."""
         record = self.record(service)
         state = record.get("state", "planned")
         recorded = record.get("servers", {})
-        found = []
+        found: list[str] = []
+        unknown = False
         for side in sides:
             for hostname in service.hostnames:
                 live = _try_live(side, hostname)
                 if live is None:
+                    unknown = True
                     continue
                 entry = recorded.get(side.name, {}).get(hostname)
                 if entry is not None:
@@ -564,7 +570,7 @@ class Engine:
                         f"{side.name}: {hostname} is {_describe(live)}, not the v2 address "
                         f"{service.v2} cockpit expects before a cutover"
                     )
-        return found
+        return None if unknown and not found else found
 
     def _summary(self, service: Service, reason: str) -> dict[str, Any]:
         record = self.record(service)
@@ -645,3 +651,18 @@ def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
         for s in cockpit.project.config.inventory.services
     )
     return Engine(cockpit).reconcile() if pending or stuck else []
+
+
+def drift_report(cockpit: Cockpit) -> dict[str, list[str] | None]:
+    """Each DNS cutover's drift findings (None: the servers could not be asked); read-only."""
+    if cockpit.project.config.inventory.example or not cockpit.project.config.inventory.dns_servers:
+        return {}
+    engine = Engine(cockpit)
+    report: dict[str, list[str] | None] = {}
+    try:
+        with engine.sides() as sides:
+            for service in engine.services([], True):
+                report[service.name] = engine.drift_or_unknown(service, sides)
+    except CockpitError:
+        return {s.name: None for s in engine.services([], True)}
+    return report

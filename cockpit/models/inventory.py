@@ -99,7 +99,9 @@ class Tls(Strict):
     @model_validator(mode="after")
     def _one_way(self) -> Tls:
         if self.insecure and (self.ca_file or self.fingerprint):
-            raise ValueError("insecure = true turns verification off; it cannot go with ca_file or fingerprint")
+            raise ValueError(
+                "insecure = true turns verification off; it cannot go with ca_file or fingerprint"
+            )
         return self
 
     @property
@@ -215,15 +217,23 @@ class Commands(Strict):
 class CutoverSettings(Strict):
     """The waits and limits of a cutover; the defaults suit a real homelab, tests use short ones."""
 
-    dns_wait_s: float = Field(default=20.0, ge=0, description="wait for every server to answer (rewrite TTL 10 s + margin)")
+    dns_wait_s: float = Field(
+        default=20.0, ge=0, description="wait for every server to answer (rewrite TTL 10 s + margin)"
+    )
     dns_poll_s: float = Field(default=0.5, gt=0)
     dns_timeout_s: float = Field(default=2.0, gt=0)
-    http_successes: int = Field(default=3, ge=1, description="consecutive healthy answers that verify a cutover")
+    http_successes: int = Field(
+        default=3, ge=1, description="consecutive healthy answers that verify a cutover"
+    )
     http_failures: int = Field(default=3, ge=1, description="failed answers that fail a verification")
     http_interval_s: float = Field(default=1.0, ge=0)
     http_timeout_s: float = Field(default=5.0, gt=0)
-    grace_period_s: float = Field(default=86400.0, ge=0, description="how long cut_over must hold before finalize")
-    max_batch_share: float = Field(default=0.5, gt=0, le=1, description="largest share of services in one batch")
+    grace_period_s: float = Field(
+        default=86400.0, ge=0, description="how long cut_over must hold before finalize"
+    )
+    max_batch_share: float = Field(
+        default=0.5, gt=0, le=1, description="largest share of services in one batch"
+    )
     api_timeout_s: float = Field(default=10.0, gt=0, description="each call to a DNS server's API")
 
 

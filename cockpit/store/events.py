@@ -115,12 +115,16 @@ def _transition(db: TinyDB, event: Event) -> None:
 
 def _dns_intent(db: TinyDB, event: Event) -> None:
     after = event["after"]
-    db.table("pending").upsert({"subject": event["subject"], "kind": "dns", **after, **_by(event)},
-                               Query().op == after["op"])
+    db.table("pending").upsert(
+        {"subject": event["subject"], "kind": "dns", **after, **_by(event)}, Query().op == after["op"]
+    )
     if after.get("purpose") == "cutover":  # what a rollback restores
         doc = _service(db, event["subject"])
         servers = doc.setdefault("servers", {})
-        servers.setdefault(after["server"], {})[after["hostname"]] = {"before": after["before"], "after": after["after"]}
+        servers.setdefault(after["server"], {})[after["hostname"]] = {
+            "before": after["before"],
+            "after": after["after"],
+        }
         _save_service(db, doc)
 
 
@@ -170,8 +174,14 @@ HANDLERS: dict[str, Handler] = {
 }
 
 # Events that change the state whatever their outcome (a failed action still closes its intent).
-ANY_OUTCOME = ("task.action.finished", "task.action.reconciled", "task.ran", "dns.outcome", "dns.reconciled",
-               "service.verified")
+ANY_OUTCOME = (
+    "task.action.finished",
+    "task.action.reconciled",
+    "task.ran",
+    "dns.outcome",
+    "dns.reconciled",
+    "service.verified",
+)
 
 
 def apply_event(db: TinyDB, event: Event) -> None:
