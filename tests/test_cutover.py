@@ -22,7 +22,7 @@ FAST = {
     "http_interval_s": 0.01,
     "http_failures": 2,
     "http_timeout_s": 1.0,
-    "grace_period_s": 0.5,
+    "grace_period_s": 3.0,
     "api_timeout_s": 1.0,
 }
 
@@ -291,7 +291,7 @@ def test_finalize_after_the_grace_period_and_never_roll_back_a_finalized_service
     code, _, err = run("finalize", "immich")
     if code == 3:
         assert "grace period" in err
-        time.sleep(0.6)
+        time.sleep(3.1)
     code, result, _ = run.json("finalize", "immich")
     assert code == 0 and result["services"][0]["state"] == "finalized"
     code, _, err = run("rollback", "immich")
@@ -331,3 +331,14 @@ def test_json_names_each_server_before_after_and_answer(run):
     record = result["services"][0]
     assert record["servers"]["adguard"]["sonarr.home.arpa"]["after"][0]["answer"] == "127.30.0.10"
     assert record["verified"]["answers"]["pihole"]["sonarr.home.arpa"] == ["127.30.0.10"]
+
+
+def test_a_failure_after_the_grace_period_is_reported_not_rolled_back(run):
+    import time
+
+    run("cutover", "immich", "--yes")
+    time.sleep(3.1)  # past this lab's grace period (3 s)
+    run("lab", "fault", "v3-down", "immich")
+    code, result, _ = run.json("verify", "immich")
+    assert code == 1 and result["services"][0]["state"] == "needs_attention"
+    assert run.answers("immich.home.arpa")["adguard"] == ["127.30.0.10"]

@@ -275,7 +275,8 @@ class Engine:
         servers = self.project.config.inventory.dns_servers
         return asyncio.run(verify(service, servers, address, self.settings, http=http))
 
-    def _verify_and_settle(self, service: Service, why: str) -> dict[str, Any]:
+    def _verify_and_settle(self, service: Service, why: str, *, policy: bool = True) -> dict[str, Any]:
+        """Verify, then cut_over; on failure the service's policy (or, with `policy` off, needs_attention)."""
         result = self._verification(service, str(service.v3))
         self.cockpit.store.record(
             "service.verified",
@@ -287,6 +288,14 @@ class Engine:
             self.transition(service, "cut_over", f"{why}: verified on every DNS server and over HTTP")
             return self._summary(service, "verified")
         reason = result.reason or "cockpit was asked to stop before verification ended"
+        if not policy:
+            self.transition(
+                service,
+                "needs_attention",
+                f"verification failed after the grace period: {reason}",
+                diff=self.diff(service),
+            )
+            return self._summary(service, reason)
         if service.rollback == "manual" and not self.stop.is_set():
             self.transition(
                 service,
@@ -307,7 +316,14 @@ class Engine:
                 result = self._verification(service, str(service.v3))
                 summary = self._summary(service, result.reason or "verified")
                 return {**summary, "verification": result.model_dump(), "ok": result.ok}
-            settled = self._verify_and_settle(service, "re-verified")
+            # Within the grace period a failure gets the service's policy (by default: roll back);
+            # past it, the service has been trusted for long: a failure is reported, not acted on.
+            held = (
+                datetime.now(UTC) - _parse_time(self.record(service).get("cut_over_at") or _now())
+            ).total_seconds()
+            settled = self._verify_and_settle(
+                service, "re-verified", policy=held <= self.settings.grace_period_s
+            )
             return {**settled, "ok": settled["state"] == "cut_over"}
         result = self._verification(service, str(service.v2), http=False)
         health = asyncio.run(_v3_health(service, self.settings))
@@ -581,6 +597,10 @@ class Engine:
             "servers": record.get("servers", {}),
             "verified": record.get("verified"),
         }
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _parse_time(text: str) -> datetime:
