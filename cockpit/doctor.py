@@ -3,6 +3,9 @@ its version, and what cockpit needs that it lacks."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from pydantic import BaseModel
 
 from cockpit.adapters import dns as dns_adapter
@@ -37,27 +40,17 @@ class BackendReport(BaseModel):
 
 
 def _api(server: DnsServer, project: Project, report: BackendReport) -> None:
-    try:
-        with dns_client(server, project.config.base_dir) as client:
-            if isinstance(client, AdGuardClient):
-                report.version = client.status().version
-                if not version_supports_update(report.version):
-                    report.lacks.append(
-                        "atomic rewrite update (PUT /control/rewrite/update, since v0.107.33): "
-                        "cutovers fall back to add-then-delete"
-                    )
-            else:
-                report.version = client.version()
+    with asking(report), dns_client(server, project.config.base_dir) as client:
+        if isinstance(client, AdGuardClient):
+            report.version = client.status().version
+            if not version_supports_update(report.version):
+                report.lacks.append(
+                    "atomic rewrite update (PUT /control/rewrite/update, since v0.107.33): "
+                    "cutovers fall back to add-then-delete"
+                )
+        else:
+            report.version = client.version()
         report.reachable = report.authenticated = True
-    except AuthFailed as exc:
-        report.reachable, report.authenticated, report.error = True, False, str(exc)
-    except Unsupported as exc:
-        report.reachable, report.error = True, str(exc)
-        report.lacks.append(str(exc))
-    except AdapterError as exc:
-        report.reachable, report.error = False, str(exc)
-    except CockpitError as exc:  # a secret that cannot be read, the loopback guard
-        report.error = str(exc)
 
 
 def _dns(server: DnsServer, project: Project, report: BackendReport) -> None:
@@ -85,22 +78,31 @@ def tls_mode(tls: Tls, url: str) -> str:
 CLOCK_TOLERANCE_S = 30.0
 
 
-def _proxmox(project: Project, report: BackendReport) -> None:
-    from cockpit.checks.proxmox import client_for
-
+@contextlib.contextmanager
+def asking(report: BackendReport) -> Iterator[None]:
+    """What a failed question tells: credentials refused, no answer, or cockpit could not even ask."""
     try:
-        with client_for(project) as client:
-            report.version = client.version().version
-            report.reachable = report.authenticated = True
-            for node in client.nodes():
-                if node.status == "online":
-                    report.clock_skew_s[node.node] = round(client.node_time(node.node).skew(), 1)
+        yield
+    except Unsupported as exc:  # it answered, but lacks what cockpit needs (a Pi-hole v5)
+        report.reachable, report.error = True, str(exc)
+        report.lacks.append(str(exc))
     except AuthFailed as exc:
         report.reachable, report.authenticated, report.error = True, False, str(exc)
     except AdapterError as exc:
         report.reachable, report.error = False, str(exc)
-    except CockpitError as exc:
+    except CockpitError as exc:  # a secret that cannot be read, the loopback guard
         report.error = str(exc)
+
+
+def _proxmox(project: Project, report: BackendReport) -> None:
+    from cockpit.checks.proxmox import client_for
+
+    with asking(report), client_for(project) as client:
+        report.version = client.version().version
+        report.reachable = report.authenticated = True
+        for node in client.nodes():
+            if node.status == "online":
+                report.clock_skew_s[node.node] = round(client.node_time(node.node).skew(), 1)
     for name, skew in report.clock_skew_s.items():
         if abs(skew) > CLOCK_TOLERANCE_S:
             report.lacks.append(
@@ -111,16 +113,9 @@ def _proxmox(project: Project, report: BackendReport) -> None:
 def _unifi(project: Project, report: BackendReport) -> None:
     from cockpit.checks.unifi import client_for
 
-    try:
-        with client_for(project) as client:
-            report.version = client.version()
-            report.reachable = report.authenticated = True
-    except AuthFailed as exc:
-        report.reachable, report.authenticated, report.error = True, False, str(exc)
-    except AdapterError as exc:
-        report.reachable, report.error = False, str(exc)
-    except CockpitError as exc:
-        report.error = str(exc)
+    with asking(report), client_for(project) as client:
+        report.version = client.version()
+        report.reachable = report.authenticated = True
 
 
 def diagnose(project: Project) -> list[BackendReport]:
@@ -184,11 +179,5 @@ def _nut(project: Project, report: BackendReport) -> None:
             if ups not in names:
                 report.lacks.append(f"the UPS '{ups}' (upsd lists: {', '.join(names) or 'none'})")
 
-    try:
+    with asking(report):
         asyncio.run(ask())
-    except AuthFailed as exc:
-        report.reachable, report.authenticated, report.error = True, False, str(exc)
-    except AdapterError as exc:
-        report.reachable, report.error = False, str(exc)
-    except CockpitError as exc:
-        report.error = str(exc)

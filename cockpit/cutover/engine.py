@@ -245,19 +245,26 @@ class Engine:
         self.transition(service, "verifying", "applied on every DNS server")
         return self._verify_and_settle(service, "cutover")
 
-    def _compensate(self, service: Service, done: list[tuple[DnsSide, str, list[Entry]]], why: str) -> dict:
-        """Restore the servers already changed to their exact before entries (newest first)."""
+    def _restore(
+        self, service: Service, targets: list[tuple[DnsSide, str, list[Entry]]], purpose: str
+    ) -> list[str]:
+        """Bring each (server, name) back to its `before` entries, journaled; what failed, in words."""
         problems = []
-        for side, hostname, before in reversed(done):
+        for side, hostname, before in targets:
             live = _try_live(side, hostname)
             if live is not None and same(live, before):
                 continue
             try:
                 if live is None:
                     raise Abort(f"{side.name}: cannot read {hostname}")
-                self._change(service, side, hostname, live, before, "compensate")
+                self._change(service, side, hostname, live, before, purpose)
             except Abort as failed:
                 problems.append(str(failed))
+        return problems
+
+    def _compensate(self, service: Service, done: list[tuple[DnsSide, str, list[Entry]]], why: str) -> dict:
+        """Restore the servers already changed to their exact before entries (newest first)."""
+        problems = self._restore(service, list(reversed(done)), "compensate")
         if problems:
             self.transition(
                 service,
@@ -357,22 +364,14 @@ class Engine:
     def _rollback_one(self, service: Service, why: str) -> dict[str, Any]:
         self.transition(service, "rolling_back", why)
         recorded = self.record(service).get("servers", {})
-        problems = []
         with self.sides() as sides:
-            for side in sides:
-                for hostname, entry in recorded.get(side.name, {}).items():
-                    before = entry.get("before")
-                    if before is None:
-                        continue
-                    live = _try_live(side, hostname)
-                    if live is not None and same(live, before):
-                        continue
-                    try:
-                        if live is None:
-                            raise Abort(f"{side.name}: cannot read {hostname}")
-                        self._change(service, side, hostname, live, before, "rollback")
-                    except Abort as failed:
-                        problems.append(str(failed))
+            targets = [
+                (side, hostname, entry["before"])
+                for side in sides
+                for hostname, entry in recorded.get(side.name, {}).items()
+                if entry.get("before") is not None
+            ]
+            problems = self._restore(service, targets, "rollback")
         if problems:
             self.transition(
                 service,
