@@ -342,3 +342,19 @@ def test_a_failure_after_the_grace_period_is_reported_not_rolled_back(run):
     code, result, _ = run.json("verify", "immich")
     assert code == 1 and result["services"][0]["state"] == "needs_attention"
     assert run.answers("immich.home.arpa")["adguard"] == ["127.30.0.10"]
+
+
+def test_a_phase_6_move_waits_for_the_move_it_follows_and_then_takes_over_its_names(run):
+    status = run.json("status")[1]
+    assert all(s["drift"] == [] for s in status["services"] if s["cutover"] == "dns"), "no false drift"
+    run("override", "6", "--reason", "the engine's tests open phase 6 too")
+    code, _, err = run("cutover", "immich-k3s", "--yes")
+    assert code == 3 and "follows immich, which is not cut over yet" in err
+    assert run("cutover", "immich", "--yes")[0] == 0
+    code, result, _ = run.json("cutover", "immich-k3s", "--yes")
+    assert code == 0 and result["services"][0]["state"] == "cut_over"
+    assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.60"], "pihole": ["127.30.0.60"]}
+    status = run.json("status")[1]
+    assert all(s["drift"] == [] for s in status["services"] if s["cutover"] == "dns"), "the hand-over is not drift"
+    run("rollback", "immich-k3s")
+    assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}, "back to Docker"

@@ -553,8 +553,24 @@ class Engine:
         """Findings (empty: none); see `drift_or_unknown` for a server that could not be read."""
         return self.drift_or_unknown(service, sides) or []
 
+    def owns_names(self, service: Service) -> bool:
+        """Whether this move is the one answering for its names now (phase 6 moves follow phase 4's).
+
+        A follow-up move takes over once the move it follows is cut over; the earlier move gives
+        them up while its follower is underway or done.
+        """
+        if service.follows is not None:
+            earlier = self.project.config.service(service.follows)
+            if earlier is not None and self.state(earlier) not in ("cut_over", "finalized"):
+                return False
+        busy = {"cutting_over", "verifying", "cut_over", "rolling_back", "needs_attention", "finalized"}
+        followers = [s for s in self.project.config.inventory.services if s.follows == service.name]
+        return not any(self.state(f) in busy for f in followers)
+
     def drift_or_unknown(self, service: Service, sides: list[DnsSide]) -> list[str] | None:
         """Servers whose live entries are neither what cockpit recorded nor what it wrote."""
+        if not self.owns_names(service):
+            return []  # another move of the same names answers for them now
         record = self.record(service)
         state = record.get("state", "planned")
         recorded = record.get("servers", {})

@@ -73,6 +73,8 @@ def make_plan(
     plan = ServicePlan(service.name, engine.state(service), str(service.v2), str(service.v3))
     if plan.state not in CUTOVER_FROM and not for_rollback:
         plan.block(f"{service.name} is {plan.state}: there is nothing to cut over")
+    if service.follows and not for_rollback and not engine.owns_names(service):
+        plan.block(f"{service.name} follows {service.follows}, which is not cut over yet")
     gate = gate_blocker(service, states)
     if gate and not for_rollback:
         plan.block(gate)
