@@ -294,8 +294,11 @@ def test_finalize_after_the_grace_period_and_never_roll_back_a_finalized_service
         time.sleep(3.1)
     code, result, _ = run.json("finalize", "immich")
     assert code == 0 and result["services"][0]["state"] == "finalized"
-    code, _, err = run("rollback", "immich")
-    assert code == 3 and "finalized" in err
+    run("cutover", "sonarr", "--yes")
+    code, result, _ = run.json("rollback", "--all")
+    by_name = {s["service"]: s for s in result["services"]}
+    assert code == 1 and by_name["immich"]["state"] == "finalized" and "not rolled back" in by_name["immich"]["reason"]
+    assert by_name["sonarr"]["state"] == "rolled_back", "a finalized service never stops the others' rollback"
     assert run.answers("immich.home.arpa")["adguard"] == ["127.30.0.10"], "finalize never removes the rewrite"
 
 
@@ -358,3 +361,48 @@ def test_a_phase_6_move_waits_for_the_move_it_follows_and_then_takes_over_its_na
     assert all(s["drift"] == [] for s in status["services"] if s["cutover"] == "dns"), "the hand-over is not drift"
     run("rollback", "immich-k3s")
     assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}, "back to Docker"
+
+
+def test_a_finalize_verifies_first(run):
+    import time
+
+    run("cutover", "immich", "--yes")
+    time.sleep(3.1)
+    run("lab", "fault", "v3-down", "immich")
+    code, _, err = run("finalize", "immich")
+    assert code == 3 and "does not verify now" in err
+
+
+def test_rolling_back_a_move_its_phase_6_follower_moved_on_waits_for_the_follower(run):
+    run("override", "6", "--reason", "the engine's tests open phase 6 too")
+    run("cutover", "grafana", "--yes")
+    run("cutover", "grafana-k3s", "--yes")
+    code, result, _ = run.json("rollback", "grafana")
+    assert code == 1 and "roll grafana-k3s back first" in result["services"][0]["reason"]
+    code, result, _ = run.json("rollback", "--all")
+    assert code == 0 and {s["state"] for s in result["services"] if s["service"].startswith("grafana")} <= {
+        "rolled_back"}
+    assert run.answers("grafana.home.arpa") == {"adguard": ["127.20.0.10"], "pihole": ["127.20.0.10"]}
+
+
+def test_a_pihole_item_naming_both_names_of_a_service_is_cut_over_and_back(run):
+    pihole = run.lab.pihole
+    for item in [h for h in pihole.hosts() if h.endswith(("qbit.home.arpa", "torrent.home.arpa"))]:
+        pihole._hosts.remove(item)
+    pihole._hosts.append("127.20.0.10 qbit.home.arpa torrent.home.arpa")
+    code, result, _ = run.json("cutover", "qbittorrent", "--yes")
+    assert code == 0, result
+    assert run.answers("torrent.home.arpa") == {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}
+    assert run("rollback", "qbittorrent")[0] == 0
+    assert run.answers("qbit.home.arpa")["pihole"] == ["127.20.0.10"]
+    assert run.answers("torrent.home.arpa")["pihole"] == ["127.20.0.10"]
+
+
+def test_a_late_write_after_a_timeout_is_read_back_not_lost(run):
+    run("lab", "fault", "write-latency", "adguard", "1300")  # longer than this lab's API timeout (1 s)
+    code, result, _ = run.json("cutover", "sonarr", "--yes")
+    state = result["services"][0]["state"]
+    answers = run.answers("sonarr.home.arpa")
+    assert (state, answers) in (("cut_over", {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}),
+                                ("rolled_back", {"adguard": ["127.20.0.10"], "pihole": ["127.20.0.10"]})), (
+        state, answers)

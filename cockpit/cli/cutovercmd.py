@@ -80,6 +80,8 @@ def _finish(args: argparse.Namespace, results: list[dict[str, Any]], command: st
         render_results(results)
     if command == "verify":
         return 0 if all(r["ok"] for r in results) else 1
+    if command == "rollback":
+        return 0 if all(r.get("ok", True) and r["state"] in GOOD[command] for r in results) else 1
     return 0 if all(r["state"] in GOOD[command] for r in results) else 1
 
 
@@ -148,7 +150,11 @@ def cmd_resolve(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_reconcile(project: Project, args: argparse.Namespace) -> int:
-    with _open(project, args, write=True) as cockpit:
+    if args.read_only:
+        raise RefusedError("--read-only was given; reconciling may change the DNS servers and the store")
+    with Cockpit.open(
+        project, write=True
+    ) as cockpit:  # not _open: its automatic settle would do the work unseen
         engine = Engine(cockpit)
         settled = engine.reconcile()
         attention = [s.name for s in engine.services([], True) if engine.state(s) == "needs_attention"]

@@ -43,6 +43,12 @@ def status(report: dict[str, Any]) -> None:
         for regression in phase["regressions"]:
             out(f"         REGRESSION: {regression}")
     for pending in report.get("pending_operations", []):
+        if pending.get("kind") == "dns":
+            out(
+                f"PENDING: a DNS change of {pending['subject']} on {pending.get('server')} ({pending.get('hostname')}) "
+                f"started at {pending.get('at')} has no recorded outcome; the next writer reconciles it"
+            )
+            continue
         out(
             f"PENDING: {pending.get('action')} on {pending.get('target')} for task {pending['subject']} started at "
             f"{pending.get('at')} has no recorded outcome; the next run reconciles it"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from cockpit.adapters.errors import AdapterError
+from cockpit.adapters.errors import AdapterError, Timeout, Unreachable
 from cockpit.core import Cockpit
 from cockpit.cutover.guards import batch_blocker, power_blocker
 from cockpit.cutover.plan import ServicePlan, make_plan
@@ -31,6 +31,9 @@ from cockpit.models.inventory import Service
 
 # States a run passes through: finding a service in one at start means the run that left it died.
 TRANSIENT = frozenset({"cutting_over", "verifying", "rolling_back"})
+
+
+Target = tuple[DnsSide, str, list[Entry], list[Entry]]  # a server, a name, its entries before and after
 
 
 class Abort(Exception):
@@ -87,7 +90,7 @@ class Engine:
         if threading.current_thread() is not threading.main_thread():
             yield
             return
-        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+        previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
         for signum in previous:
             signal.signal(signum, lambda *_: self.stop.set())
         try:
@@ -133,10 +136,30 @@ class Engine:
             "purpose": purpose,
         }
         self.cockpit.store.record("dns.intent", service.name, after=intent)
+        started = time.monotonic()
         try:
             observed = side.apply(hostname, before, after)
         except AdapterError as exc:
+            # A request that timed out or lost its connection may still land: wait out its window,
+            # then read what the server really holds before calling it a failure.
+            wait = self.settings.api_timeout_s + 0.5 - (time.monotonic() - started)
+            if isinstance(exc, Timeout | Unreachable) and wait > 0:
+                time.sleep(wait)
             seen = _try_live(side, hostname)
+            if seen is not None and same(seen, after):
+                self.cockpit.store.record(
+                    "dns.outcome",
+                    service.name,
+                    after={
+                        "op": op,
+                        "server": side.name,
+                        "hostname": hostname,
+                        "observed": seen,
+                        "applied": True,
+                        "note": f"the call failed ({exc}) but the change landed",
+                    },
+                )
+                return seen
             self.cockpit.store.record(
                 "dns.outcome",
                 service.name,
@@ -228,15 +251,15 @@ class Engine:
             self.transition(service, "ready", "v3 answers its health check; DNS untouched")
         self.cockpit.store.record("service.cutover_started", service.name, after={"v3": str(service.v3)})
         self.transition(service, "cutting_over", "cutover started")
-        done: list[tuple[DnsSide, str, list[Entry]]] = []
+        done: list[Target] = []
         with self.sides() as sides:
             try:
                 for side in sides:
                     for hostname in service.hostnames:
-                        before = plan.live[side.name][hostname]
+                        before = _current(side, hostname, plan.live[side.name][hostname])
                         after = side.desired(hostname, str(service.v3))
                         if not same(before, after):
-                            done.append((side, hostname, before))
+                            done.append((side, hostname, before, after))
                             self._change(service, side, hostname, before, after, "cutover")
                         if self.stop.is_set():
                             raise Abort("cockpit was asked to stop mid-transaction")
@@ -245,24 +268,32 @@ class Engine:
         self.transition(service, "verifying", "applied on every DNS server")
         return self._verify_and_settle(service, "cutover")
 
-    def _restore(
-        self, service: Service, targets: list[tuple[DnsSide, str, list[Entry]]], purpose: str
-    ) -> list[str]:
-        """Bring each (server, name) back to its `before` entries, journaled; what failed, in words."""
+    def _restore(self, service: Service, targets: list[Target], purpose: str) -> list[str]:
+        """Bring each (server, name) from what cockpit wrote (`after`) back to `before`, journaled.
+
+        Only cockpit's own change is undone: live entries that are neither before, after, nor the
+        midpoint between them were written by someone else; they are reported, never overwritten.
+        """
         problems = []
-        for side, hostname, before in targets:
+        for side, hostname, before, after in targets:
             live = _try_live(side, hostname)
             if live is not None and same(live, before):
                 continue
+            if live is None:
+                problems.append(f"{side.name}: cannot read {hostname}")
+                continue
+            if not (same(live, after) or same(live, _union(before, after))):
+                problems.append(
+                    f"{side.name}: {hostname} changed under cockpit ({_describe(live)}); left as it is"
+                )
+                continue
             try:
-                if live is None:
-                    raise Abort(f"{side.name}: cannot read {hostname}")
                 self._change(service, side, hostname, live, before, purpose)
             except Abort as failed:
                 problems.append(str(failed))
         return problems
 
-    def _compensate(self, service: Service, done: list[tuple[DnsSide, str, list[Entry]]], why: str) -> dict:
+    def _compensate(self, service: Service, done: list[Target], why: str) -> dict:
         """Restore the servers already changed to their exact before entries (newest first)."""
         problems = self._restore(service, list(reversed(done)), "compensate")
         if problems:
@@ -346,13 +377,15 @@ class Engine:
     def rollback(self, services: list[Service]) -> list[dict[str, Any]]:
         self.reconcile()
         results = []
+        # A later move of the same names (phase 6) goes back first, so each lands on its own v2.
+        ordered = sorted(services, key=lambda s: -s.phase)
         with self.signals_finish_the_transaction():
-            for service in services:
+            for service in ordered:
                 state = self.state(service)
-                if state == "finalized":
-                    raise RefusedError(
-                        f"{service.name} is finalized: v2 may be gone, so it cannot be rolled back"
-                    )
+                blocker = self._rollback_blocker(service, state)
+                if blocker:
+                    results.append({**self._summary(service, blocker), "changed": False, "ok": False})
+                    continue
                 if state not in ROLLBACK_FROM:
                     results.append(
                         {**self._summary(service, f"nothing to roll back ({state})"), "changed": False}
@@ -361,17 +394,26 @@ class Engine:
                 results.append(self._rollback_one(service, "rollback asked by the operator"))
         return results
 
+    def _rollback_blocker(self, service: Service, state: str) -> str | None:
+        if state == "finalized":
+            return f"{service.name} is finalized: v2 may be gone, so it is not rolled back"
+        busy = {"cutting_over", "verifying", "cut_over", "rolling_back", "needs_attention", "finalized"}
+        for follower in self.project.config.inventory.services:
+            if follower.follows == service.name and self.state(follower) in busy:
+                return f"{follower.name} moved these names on; roll {follower.name} back first"
+        return None
+
     def _rollback_one(self, service: Service, why: str) -> dict[str, Any]:
         self.transition(service, "rolling_back", why)
         recorded = self.record(service).get("servers", {})
         with self.sides() as sides:
             targets = [
-                (side, hostname, entry["before"])
+                (side, hostname, entry["before"], entry.get("after") or [])
                 for side in sides
                 for hostname, entry in recorded.get(side.name, {}).items()
                 if entry.get("before") is not None
             ]
-            problems = self._restore(service, targets, "rollback")
+            problems = self._restore(service, targets[::-1], "rollback")  # newest change first
         if problems:
             self.transition(
                 service,
@@ -384,12 +426,11 @@ class Engine:
         self.cockpit.store.record(
             "service.verified", service.name, after=check.model_dump(), outcome="ok" if check.ok else "failed"
         )
-        self.transition(
-            service,
-            "rolled_back",
-            f"{why}; every server answers v2 again" if check.ok else f"{why}; restored, but {check.reason}",
+        reason = (
+            f"{why}; every server answers v2 again" if check.ok else f"{why}; restored, but {check.reason}"
         )
-        return self._summary(service, why)
+        self.transition(service, "rolled_back", reason)
+        return {**self._summary(service, reason), "ok": check.ok}
 
     # -- finalize, resolve --------------------------------------------------------------------
 
@@ -406,6 +447,9 @@ class Engine:
                 f"{service.name} has been cut over for {held:.0f} s; finalize after the grace period "
                 f"({self.settings.grace_period_s:.0f} s)"
             )
+        check = self._verification(service, str(service.v3))
+        if not check.ok:
+            raise RefusedError(f"{service.name} does not verify now ({check.reason}); not finalized")
         self.transition(
             service, "finalized", f"held cut_over for {held:.0f} s: v2 may be retired", v2_may_be_retired=True
         )
@@ -587,14 +631,17 @@ class Engine:
                     expected = (
                         entry["after"] if state in ("cut_over", "verifying", "finalized") else entry["before"]
                     )
+                    settled = state in ("cut_over", "finalized", "rolled_back", "planned", "ready")
+                    # At rest, the entries must answer what the state says (a merged or split host item
+                    # answering the same addresses is not drift); mid-operation, either side will do.
                     if (
-                        not same(live, expected)
-                        and not same(live, entry["before"])
-                        and not same(live, entry["after"])
+                        _addresses(live) != _addresses(expected)
+                        if settled
+                        else not (same(live, entry["before"]) or same(live, entry["after"]))
                     ):
                         found.append(
-                            f"{side.name}: {hostname} is {_describe(live)}, neither what cockpit "
-                            "recorded nor what it wrote"
+                            f"{side.name}: {hostname} is {_describe(live)}, not what cockpit recorded "
+                            f"for a {state} service ({_describe(expected)})"
                         )
                 elif _points_at(live, service) not in ("v2", "wildcard"):
                     found.append(
@@ -620,6 +667,23 @@ def _now() -> str:
 
 def _parse_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def _current(side: DnsSide, hostname: str, planned: list[Entry]) -> list[Entry]:
+    """The entries to change now: re-read, since an earlier name's change may have split a shared item.
+
+    They must still answer what the plan saw (the same addresses), or the name changed under us.
+    """
+    live = _try_live(side, hostname)
+    if live is None:
+        raise Abort(f"{side.name}: cannot read {hostname}")
+    if _addresses(live) != _addresses(planned):
+        raise Abort(f"{side.name}: {hostname} changed under cockpit since the plan ({_describe(live)})")
+    return live
+
+
+def _addresses(entries: list[Entry]) -> set[str]:
+    return {str(e.get("answer") or e.get("ip")) for e in entries}
 
 
 def _union(a: list[Entry], b: list[Entry]) -> list[Entry]:

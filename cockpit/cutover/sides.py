@@ -140,6 +140,7 @@ class PiholeSide:
         for entry in after:  # first the new answer, so the name is never without one
             if not any(same([entry], [b]) for b in before):
                 self.client.add_record(HostRecord(ip=entry["ip"], names=tuple(entry["names"])))
+                self._merge_into(entry)
         for entry in before:
             if any(same([entry], [a]) for a in after):
                 continue
@@ -148,6 +149,13 @@ class PiholeSide:
                 self.client.add_record(HostRecord(ip=entry["ip"], names=others))
             self.client.remove_record(HostRecord(ip=entry["ip"], names=tuple(entry["names"])))
         return self.live(hostname)
+
+    def _merge_into(self, entry: Entry) -> None:
+        """Restoring an item that named several names: drop the pieces an earlier split left."""
+        names = set(entry["names"])
+        for record in self.client.list_hosts():
+            if record.ip == entry["ip"] and set(record.names) < names:
+                self.client.remove_record(record)
 
     def close(self) -> None:
         self.client.close()

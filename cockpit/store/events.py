@@ -146,7 +146,7 @@ def _verified(db: TinyDB, event: Event) -> None:
 def _cutover_started(db: TinyDB, event: Event) -> None:
     doc = _service(db, event["subject"])
     doc["servers"] = {}  # a new cutover records its own before and after entries
-    doc.pop("verified", None)
+    doc["verified"] = None  # (an upsert merges fields: a stale verification must be overwritten, not popped)
     _save_service(db, doc)
 
 
