@@ -266,7 +266,16 @@ def _run(args: argparse.Namespace, raw: list[str]) -> int:
     log.debug(
         "config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir
     )
+    if args.command is None and _interactive():
+        from cockpit.tui import run_tui  # the TUI's imports cost time: only when it runs
+
+        return run_tui(project, write=not args.read_only, mouse=not getattr(args, "no_mouse", False))
     return COMMANDS[args.command or "status"](project, args)
+
+
+def _interactive() -> bool:
+    """A terminal on both ends: the operator gets the TUI; a script or a pipe gets `status`."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
@@ -280,7 +289,7 @@ def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
         info = lab.start()
         try:
             args.config, args.state = info["config"], info["state"]
-            if args.command is None:
+            if args.command is None and not _interactive():
                 args.command = "tour"
             return _run(args, raw)
         finally:

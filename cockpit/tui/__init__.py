@@ -1,0 +1,25 @@
+"""Provides the cockpit TUI and `run_tui`, the one call the CLI makes to start it.
+
+Textual is imported here and below only: the core, the store, the adapters and the engine never
+see it, and the TUI reaches them only through `cockpit.tui.backend`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cockpit.project import Project
+
+
+def run_tui(project: Project, *, write: bool = True, mouse: bool = True) -> int:
+    """Run the TUI over a loaded project until the operator quits; the exit code for the CLI.
+
+    `write=False` is `--read-only`; `mouse=False` is `--no-mouse` (no mouse reporting, so the
+    terminal's own selection and copy keep working over SSH).
+    """
+    from cockpit.tui.app import CockpitApp
+
+    app = CockpitApp(project, write=write, mouse=mouse)
+    app.run()
+    return app.return_code or 0

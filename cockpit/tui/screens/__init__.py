@@ -1,0 +1,1 @@
+"""Provides the screens: Phases, Phase, Services, Audit, Help and the dialogs."""

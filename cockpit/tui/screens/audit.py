@@ -1,0 +1,139 @@
+"""Provides the Audit screen (key 3): the journal, newest first, filterable.
+
+It reads the newest events only (`LIMIT`): the journal is read backwards from its end, so a
+journal of a hundred thousand events opens as fast as a short one. `/` filters what was read by
+any word of an event (operator, action, subject, outcome).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from cockpit.tui.messages import AuditLoaded
+from cockpit.tui.screens.base import CockpitScreen
+from cockpit.tui.text import redact, safe, when
+from cockpit.tui.widgets.filterbar import FilterBar
+
+LIMIT = 1000
+COLUMNS = (("#", 6), ("Time", 19), ("Operator", 12), ("Action", 22), ("Subject", 18), ("Outcome", 8))
+
+
+def _operator(event: dict[str, Any]) -> str:
+    who = event.get("operator") or {}
+    return str(who.get("user", "?")) if isinstance(who, dict) else str(who)
+
+
+def _words(event: dict[str, Any]) -> str:
+    return " ".join(
+        [_operator(event), event["action"], str(event["subject"]), str(event.get("outcome"))]
+    ).lower()
+
+
+def event_detail(event: dict[str, Any]) -> Text:
+    who = event.get("operator") or {}
+    via = f" via {who.get('ssh_client')}" if isinstance(who, dict) and who.get("ssh_client") else ""
+    where = f"@{who.get('host')}" if isinstance(who, dict) else ""
+    text = Text()
+    text.append(f"#{event['seq']} {event['action']} {event['subject']}", style="bold")
+    text.append(safe(f"  by {_operator(event)}{where}{via} at {when(event.get('time'))}\n"))
+    text.append(f"outcome: {event.get('outcome')}\n")
+    text.append(safe(f"before: {redact(event.get('before'))}\n"))
+    text.append(safe(f"after:  {redact(event.get('after'))}\n"))
+    return text
+
+
+class AuditScreen(CockpitScreen):
+    """The audit trail."""
+
+    TITLE = "Audit"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", key_display="/", id="audit.filter"),
+        Binding("f5", "reload", "Refresh", id="audit.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dict[str, Any]] = []
+        self.word_filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static(Text(f"Audit: the journal, newest first (the last {LIMIT} events)"), classes="title")
+        yield FilterBar(id="filter")
+        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(classes="detail"):
+            yield Static(id="event-detail")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#events", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label)
+
+    def reload(self) -> None:
+        if self.backend is not None:
+            self.load_events()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_events(self) -> None:
+        assert self.backend is not None
+        self.post_message(AuditLoaded(self.backend.audit(LIMIT)))
+
+    def on_audit_loaded(self, message: AuditLoaded) -> None:
+        self.events = message.events
+        self._redraw()
+
+    def shown_events(self) -> list[dict[str, Any]]:
+        wanted = self.word_filter.lower()
+        return [e for e in self.events if wanted in _words(e)]
+
+    def _redraw(self) -> None:
+        table = self.query_one("#events", DataTable)
+        table.clear()
+        for event in self.shown_events():
+            table.add_row(
+                str(event["seq"]),
+                when(event.get("time")),
+                safe(_operator(event)),
+                safe(event["action"]),
+                safe(event["subject"]),
+                safe(event.get("outcome") or ""),
+                key=str(event["seq"]),
+            )
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        table = self.query_one("#events", DataTable)
+        shown = self.shown_events()
+        row = table.cursor_row if table.row_count else -1
+        self.query_one("#event-detail", Static).update(
+            event_detail(shown[row]) if 0 <= row < len(shown) else ""
+        )
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterBar).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.word_filter = event.value.strip()
+            self._redraw()
+
+    def on_filter_bar_done(self, message: FilterBar.Done) -> None:
+        self.word_filter = message.value
+        self._redraw()
+        table = self.query_one("#events", DataTable)
+        table.focus()
+        table.move_cursor(row=0)

@@ -1,0 +1,232 @@
+"""Provides the Services screen (key 2): the cutover board, with one-key rollback.
+
+`r` rolls the selected service back at once, without a question: it is the key for the moment
+something is wrong, and a rollback only restores what cockpit itself recorded. Everything that
+moves a service forward (`c`) or many at once (`R`) asks first. While an operation runs, its
+row shows each state the engine reaches; afterwards the row is read again from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker
+
+from cockpit.cutover.states import CUTOVER_FROM, ROLLBACK_FROM
+from cockpit.tui.board import ServiceRow
+from cockpit.tui.messages import BoardLoaded, OperationDone, PlanReady, ServiceProgress
+from cockpit.tui.screens.base import OPERATION
+from cockpit.tui.screens.dialogs import Confirm, TextView
+from cockpit.tui.screens.service_rows import COLUMNS, alerts, cells, detail
+from cockpit.tui.screens.service_work import ServiceWorkers
+from cockpit.tui.text import plan_text
+from cockpit.tui.widgets.filterbar import FilterBar
+
+REFRESH_EVERY_S = 30.0
+
+
+class ServicesScreen(ServiceWorkers):
+    """One row per DNS cutover."""
+
+    TITLE = "Services"
+    WRITES = frozenset({"cutover", "rollback", "verify", "finalize", "rollback_all"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rollback", "Roll back", id="services.rollback"),
+        Binding("c", "cutover", "Cut over", id="services.cutover"),
+        Binding("p", "plan", "Plan", id="services.plan"),
+        Binding("v", "verify", "Verify", id="services.verify"),
+        Binding("f", "finalize", "Finalize", id="services.finalize"),
+        Binding("R", "rollback_all", "Roll back all", id="services.rollback_all"),
+        Binding("slash", "filter", "Filter", key_display="/", id="services.filter"),
+        Binding("f5", "reload", "Refresh", show=False, id="services.refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, ServiceRow] = {}
+        self.busy: dict[str, str] = {}
+        self.name_filter = ""
+        self.refusal = ""
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_top()
+        yield Static(Text("Services: the cutover board  (r: roll back at once, ?: keys)"), classes="title")
+        yield Static(id="alerts")
+        yield FilterBar(id="filter")
+        yield DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        yield Static(id="service-detail", classes="detail")
+        yield from self.compose_bottom()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#board", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label)
+        self.watch(self.cockpit, "live", self._redraw_alerts)
+        self.set_interval(REFRESH_EVERY_S, self._refresh_while_shown)
+
+    def _refresh_while_shown(self) -> None:
+        """Drift and answers change behind cockpit's back: look again now and then, while on screen."""
+        if self.is_current and not self.workers_running(OPERATION):
+            self.reload()
+
+    def reload(self) -> None:
+        if self.backend is not None:
+            self.load_board()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _shown_rows(self) -> list[ServiceRow]:
+        rows = list(self.rows.values())
+        return [r for r in rows if self.name_filter.lower() in r.name.lower()]
+
+    def _redraw(self, select_first: bool = False) -> None:
+        table = self.query_one("#board", DataTable)
+        current = self.selected()
+        table.clear()
+        for row in self._shown_rows():
+            shown = replace(row, busy=self.busy.get(row.name, ""))
+            table.add_row(*cells(shown), key=row.name)
+        names = [r.name for r in self._shown_rows()]
+        if names and not select_first and current in names:
+            table.move_cursor(row=names.index(current))
+        self._redraw_alerts()
+        self._show_detail()
+
+    def _redraw_alerts(self, *_: object) -> None:
+        lines = alerts(list(self.rows.values()), self.cockpit.live, self.refusal)
+        banner = self.query_one("#alerts", Static)
+        banner.update(Text("\n").join(lines))
+        banner.set_class(bool(lines), "-shown")
+
+    def _show_detail(self) -> None:
+        name = self.selected()
+        row = self.rows.get(name) if name else None
+        self.query_one("#service-detail", Static).update(detail(row) if row else "")
+
+    def selected(self) -> str | None:
+        table = self.query_one("#board", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def on_board_loaded(self, message: BoardLoaded) -> None:
+        rows = message.rows
+        if not message.live:  # keep what the servers said last until they answer again: no flicker
+            rows = [_keep_live(row, self.rows.get(row.name)) for row in rows]
+        self.rows = {row.name: row for row in rows}
+        self._redraw()
+        self.refresh_bindings()
+
+    def on_service_progress(self, message: ServiceProgress) -> None:
+        self.busy[message.service] = message.state
+        if message.service in self.rows:
+            self._redraw()
+
+    def on_operation_done(self, message: OperationDone) -> None:
+        if message.ok:
+            self.refusal = ""
+        for line in message.lines:
+            self.notify(line, severity="information" if message.ok else "error", timeout=10)
+        self.reload()
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        names = ", ".join(p.service for p in message.plans)
+        self.app.push_screen(TextView(f"Plan: {names} (changes nothing)", plan_text(message.plans)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        if event.worker.is_finished and not self.workers_running(OPERATION) and self.busy:
+            self.busy.clear()
+            self._redraw()
+
+    def failed(self, message: str) -> None:
+        self.refusal = message
+        self._redraw_alerts()
+        super().failed(message)
+
+    # -- filter -----------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterBar).open()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.name_filter = event.value.strip()
+            self._redraw(select_first=True)
+
+    def on_filter_bar_done(self, message: FilterBar.Done) -> None:
+        self.name_filter = message.value
+        self._redraw(select_first=True)
+        table = self.query_one("#board", DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def can(self, action: str) -> bool:
+        if action in ("filter", "reload"):
+            return True
+        if self.backend is None or not self.rows:
+            return False
+        if action == "rollback_all":
+            return any(r.state in ROLLBACK_FROM for r in self.rows.values())
+        name = self.selected()
+        row = self.rows.get(name) if name else None
+        if row is None:
+            return False
+        return {
+            "plan": row.state in CUTOVER_FROM,
+            "cutover": row.state in CUTOVER_FROM,
+            "rollback": row.state in ROLLBACK_FROM,
+            "finalize": row.state == "cut_over",
+        }.get(action, True)
+
+    def _start(self, what: str) -> str:
+        name = self.selected() or ""
+        self.activity.start(f"{what} {name}")
+        return name
+
+    def action_plan(self) -> None:
+        self.make_plan(self._start("planning"))
+
+    def action_cutover(self) -> None:
+        self.cut_over(self._start("cutting over"))
+
+    def action_rollback(self) -> None:
+        self.roll_back([self._start("rolling back")])
+
+    def action_verify(self) -> None:
+        self.verify(self._start("verifying"))
+
+    def action_finalize(self) -> None:
+        self.finalize(self._start("finalizing"))
+
+    def action_rollback_all(self) -> None:
+        names = [r.name for r in self.rows.values() if r.state in ROLLBACK_FROM]
+        body = "Every DNS server gets back the entries recorded before each cutover:\n  " + "\n  ".join(names)
+        self.app.push_screen(Confirm(f"Roll back {len(names)} service(s)?", body), self._rollback_all)
+
+    def _rollback_all(self, yes: bool | None) -> None:
+        if yes:
+            self.activity.start("rolling back every cut-over service")
+            self.roll_back(None)
+
+
+def _keep_live(row: ServiceRow, previous: ServiceRow | None) -> ServiceRow:
+    if previous is None:
+        return row
+    return replace(row, answers=previous.answers, v3_healthy=previous.v3_healthy, drift=previous.drift)

@@ -1,0 +1,1 @@
+"""Provides the widgets every screen shares: the status line, the activity mark, the filter bar."""

@@ -1,0 +1,1 @@
+"""The TUI, driven by keys through Textual's Pilot against the lab."""
