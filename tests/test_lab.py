@@ -162,7 +162,7 @@ def test_doctor_names_what_an_old_adguard_lacks_and_a_down_backend(tmp_path, cap
 
 
 def test_the_demo_runs_the_main_job_against_an_embedded_lab(capsys):
-    code, out, err = run(capsys, "--demo")
+    code, out, err = run(capsys, "--demo", "--fresh")
     assert code == 0, err
     assert "cockpit demo: the embedded lab is running" in out
     assert "v2-still-serving" in out and "PASS" in out
@@ -176,3 +176,17 @@ def test_lab_fault_names_only_what_the_lab_has(lab, capsys):
     assert code == 2 and "no service named 'Immich' in this lab" in err
     code, _, err = run(capsys, "--config", info["config"], "lab", "fault", "host-down", "nas")
     assert code == 2 and "no host named 'nas'" in err
+
+
+def test_the_demo_starts_mid_migration_recorded_by_really_running_cockpit(capsys):
+    code, out, err = run(capsys, "--demo", "status", "--json")
+    assert code == 0, err
+    status = json.loads(out)
+    states = {p["id"]: p["state"] for p in status["phases"]}
+    assert [states[i] for i in range(7)] == ["complete"] * 4 + ["active", "locked", "locked"]
+    assert not any(p["overridden"] for p in status["phases"]), "reached by checks and tasks, not overrides"
+    services = {s["name"]: s for s in status["services"]}
+    assert {n for n, s in services.items() if s["state"] == "cut_over"} == {"immich", "sonarr", "radarr"}
+    assert services["grafana"]["state"] == "rolled_back"
+    assert services["prowlarr"]["drift"], "a drifted service to look at"
+    assert "demo: working through phase 3" in err

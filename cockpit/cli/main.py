@@ -289,6 +289,10 @@ def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
         info = lab.start()
         try:
             args.config, args.state = info["config"], info["state"]
+            if not getattr(args, "fresh", False):
+                from cockpit.lab.demo import seed
+
+                seed(load_project(args.config, args.state), lab, say=err)
             if args.command is None and not _interactive():
                 args.command = "tour"
             return _run(args, raw)

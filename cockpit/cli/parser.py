@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     parser.add_argument(
+        "--fresh", action="store_true", help="with --demo: start at phase 0, not mid-migration"
+    )
+    parser.add_argument(
         "--no-mouse", action="store_true", help="the TUI does not ask the terminal for mouse reports"
     )
     parser.add_argument(
