@@ -361,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
         _setup_log(args.log)
         if args.command == "lab":
             return run_fault(args) if args.lab_command == "fault" else run_lab(args)
+        if args.command == "serve":
+            from cockpit.tui.serve import serve
+
+            load_project(args.config, args.state)  # bad input stops here, with its file and line
+            return serve(args.config, args.state, args.host, args.port, allow_remote=args.allow_remote)
         if getattr(args, "demo", False):
             return run_demo(args, raw)
         return _run(args, raw)

@@ -178,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--count", type=int, default=None, help="how many calls fail, for errors and write faults"
     )
     fault.add_argument("--after", type=int, default=0, help="for write faults: how many writes succeed first")
+    p = add("serve", "serve the TUI in a browser (textual-serve), on 127.0.0.1 unless told otherwise")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a host that is not loopback")
     p = add("audit", "the audit journal, newest first")
     p.add_argument("--limit", type=_count, default=50, help="how many events (default 50; 0 for all)")
     p.add_argument("--action", default=None, help="only actions starting with this (for example task.)")
