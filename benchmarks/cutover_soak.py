@@ -85,7 +85,7 @@ def main() -> None:
                 if final not in ("cut_over", "rolled_back", "planned", "ready") or answers != expected:
                     problems.append(f"state {final} but DNS answers {sorted(answers)}")
                 endings[final] += 1
-                print(f"kill {number:>4}: {verb[0]:<8} -> {final:<12} {'OK' if not problems else problems}",
+                print(f"kill {number:>4}: {verb[0]:<8} -> {final:<12} {problems or 'OK'}",
                       flush=True)
                 if problems:
                     raise SystemExit(1)

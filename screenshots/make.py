@@ -50,8 +50,8 @@ def main() -> None:
                     async def shoot(pilot: Pilot[Any], scene=scene, name=name) -> None:
                         await scene.run_before(pilot)
                         await pilot.pause()
-                        app.save_screenshot(f"{name}.svg", path=str(out))
-                        app.exit(0)
+                        pilot.app.save_screenshot(f"{name}.svg", path=str(out))
+                        pilot.app.exit(0)
 
                     app.run(headless=True, size=(cols, rows), auto_pilot=shoot)
                 shutil.rmtree(state, ignore_errors=True)
