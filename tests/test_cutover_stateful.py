@@ -7,6 +7,7 @@ answer.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -24,8 +25,17 @@ from cockpit.errors import RefusedError
 from cockpit.lab.lab import Lab
 from cockpit.project import load_project
 
-FAST = {"dns_wait_s": 0.6, "dns_poll_s": 0.03, "dns_timeout_s": 0.3, "http_successes": 1, "http_interval_s": 0.0,
-        "http_failures": 1, "http_timeout_s": 0.5, "api_timeout_s": 1.0, "max_batch_share": 1.0}
+FAST = {
+    "dns_wait_s": 0.6,
+    "dns_poll_s": 0.03,
+    "dns_timeout_s": 0.3,
+    "http_successes": 1,
+    "http_interval_s": 0.0,
+    "http_failures": 1,
+    "http_timeout_s": 0.5,
+    "api_timeout_s": 1.0,
+    "max_batch_share": 1.0,
+}
 SERVICES = {"immich": ("127.20.0.11", "127.30.0.10"), "sonarr": ("127.20.0.10", "127.30.0.10")}
 NAMES = {"immich": ("immich.home.arpa", "photos.home.arpa"), "sonarr": ("sonarr.home.arpa",)}
 RESTING = {"planned", "ready", "cut_over", "rolled_back", "needs_attention", "finalized"}
@@ -67,10 +77,8 @@ class CutoverMachine(RuleBasedStateMachine):
     def cutover(self, name: str, force: bool) -> None:
         with Cockpit.open(self.project, write=True) as cockpit:
             engine = Engine(cockpit)
-            try:
+            with contextlib.suppress(RefusedError):
                 engine.cutover(engine.services([name]), force=force)
-            except RefusedError:
-                pass
 
     @rule(name=st.sampled_from(sorted(SERVICES)))
     def rollback(self, name: str) -> None:
@@ -80,8 +88,11 @@ class CutoverMachine(RuleBasedStateMachine):
     def verify(self, name: str) -> None:
         self.engine_do("verify_now", name)
 
-    @rule(backend=st.sampled_from(["adguard", "pihole"]), kind=st.sampled_from(["error", "down"]),
-          after=st.integers(0, 4))
+    @rule(
+        backend=st.sampled_from(["adguard", "pihole"]),
+        kind=st.sampled_from(["error", "down"]),
+        after=st.integers(0, 4),
+    )
     def write_fault(self, backend: str, kind: str, after: int) -> None:
         self.lab.faults.set_write_fault(backend, kind, 1, after)
 
@@ -103,8 +114,12 @@ class CutoverMachine(RuleBasedStateMachine):
         for name, state in states.items():
             assert state in RESTING, (name, state)
             v2, v3 = SERVICES[name]
-            answers = {a for server in ("adguard", "pihole") for host in NAMES[name]
-                       for a in dns_adapter.query_sync(LAB["info"][server]["dns"], host).addresses}  # type: ignore[index]
+            answers = {
+                a
+                for server in ("adguard", "pihole")
+                for host in NAMES[name]
+                for a in dns_adapter.query_sync(LAB["info"][server]["dns"], host).addresses
+            }  # type: ignore[index]
             if state in ("cut_over", "finalized"):
                 assert answers == {v3}, (name, state, answers)
             elif state != "needs_attention":
@@ -112,5 +127,9 @@ class CutoverMachine(RuleBasedStateMachine):
 
 
 TestCutoverMachine = CutoverMachine.TestCase
-TestCutoverMachine.settings = settings(max_examples=15, stateful_step_count=10, deadline=None,
-                                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+TestCutoverMachine.settings = settings(
+    max_examples=15,
+    stateful_step_count=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
