@@ -310,7 +310,7 @@ def cmd_doctor(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_tour(project: Project, args: argparse.Namespace) -> int:
-    """The demo's main job until the TUI exists: check every phase against the lab, then the status."""
+    """The demo's main job off a terminal (a pipe, a script): check every phase against the lab, then the status."""
     out(f"cockpit demo: the embedded lab is running (config {project.config.source.path})")
     out("")
     cmd_check(project, args)
