@@ -7,54 +7,18 @@ them, the embedded example inventory (modelled on the seed's homelab, never cont
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
+from cockpit.configsource import ConfigSource
 from cockpit.errors import InputError, InputProblem, SecretError
 from cockpit.models.inventory import Host, Inventory, SecretRef, Service
 from cockpit.secrets import check_secret_file, resolve_secret, secret_file_path
 from cockpit.tomlfile import TomlDocument, read_toml
 from cockpit.validation import validate_document
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-EXAMPLE_CONFIG = PACKAGE_DIR / "examples" / "cockpit.toml"
-
-
-def user_config_file() -> Path:
-    return platformdirs.user_config_path("cockpit") / "cockpit.toml"
-
-
-@dataclass(frozen=True)
-class ConfigSource:
-    """Which config file is used and why."""
-
-    path: Path
-    origin: str  # "option", "environment", "cwd", "user", "example"
-
-
-def find_config(option: str | None) -> ConfigSource:
-    """Apply the search order; a named file that does not exist is bad input."""
-    for value, origin in ((option, "option"), (os.environ.get("COCKPIT_CONFIG"), "environment")):
-        if value:
-            path = Path(value).expanduser()
-            if not path.is_file():
-                where = "--config" if origin == "option" else "$COCKPIT_CONFIG"
-                message = f"config file named by {where} does not exist"
-                raise InputError([InputProblem(str(path), None, "", message)])
-            return ConfigSource(path.resolve(), origin)
-    cwd = Path.cwd() / "cockpit.toml"
-    if cwd.is_file():
-        return ConfigSource(cwd.resolve(), "cwd")
-    user = user_config_file()
-    if user.is_file():
-        return ConfigSource(user, "user")
-    return ConfigSource(EXAMPLE_CONFIG, "example")
 
 
 @dataclass(frozen=True)

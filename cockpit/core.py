@@ -7,9 +7,8 @@ error carrying its exit code. Nothing here knows about terminals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.checks import run_checks
 from cockpit.config import insecure_backends, register_known_secrets
 from cockpit.errors import InputError, RefusedError
 from cockpit.gates import PhaseState, evidence_of, latest_result, phase_states, phase_status, task_done
@@ -19,7 +18,9 @@ from cockpit.project import Project
 from cockpit.results import CheckResult
 from cockpit.store.lock import describe_holder
 from cockpit.store.state import Store
-from cockpit.tasks import Step, execute, new_operation, reconcile, targets
+
+if TYPE_CHECKING:
+    from cockpit.tasks import Step
 
 MIN_REASON = 8
 
@@ -228,6 +229,8 @@ class Cockpit:
     def check(self, phase_ids: list[int]) -> CheckRun:
         """Evaluate the phases' criteria; record them and open gates when the store is writable."""
         phases = [self.phase(i) for i in phase_ids]
+        from cockpit.checks.runner import run_checks  # the adapters load when a check runs, not at startup
+
         results = run_checks(self.project, self.store, phases)
         if not self.store.writable:
             holder = describe_holder(self.lock_holder) if self.lock_holder else None
@@ -287,6 +290,8 @@ class Cockpit:
                 f"task {phase_id}.{task_id} has no actions to run; mark it with: cockpit task done"
             )
         self._require_open(self.phase(phase_id), ("active", "complete"), f"run task {phase_id}.{task_id}")
+        from cockpit.tasks import execute, new_operation, targets
+
         self.reconcile_pending()
         subject = f"{phase_id}.{task_id}"
         steps: list[Step] = []
@@ -319,6 +324,8 @@ class Cockpit:
 
     def reconcile_pending(self) -> list[dict[str, Any]]:
         """Settle actions that were started but never got an outcome, by reading the live backend."""
+        from cockpit.tasks import reconcile
+
         settled = []
         for pending in self.store.pending_operations():
             outcome, seen = reconcile(self.project, pending)

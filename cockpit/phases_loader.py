@@ -14,16 +14,6 @@ from cockpit.models.phases import Phase
 from cockpit.tomlfile import TomlDocument, read_toml
 from cockpit.validation import validate_document
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def default_phases_dir() -> Path:
-    """The shipped phases: inside the installed package, else the checkout's `phases/`."""
-    packaged = PACKAGE_DIR / "default_phases"
-    if packaged.is_dir():
-        return packaged
-    return PACKAGE_DIR.parent / "phases"
-
 
 @dataclass(frozen=True)
 class LoadedPhase:

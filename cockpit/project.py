@@ -12,11 +12,12 @@ from pathlib import Path
 
 import platformdirs
 
-from cockpit.config import PACKAGE_DIR, ConfigSource, LoadedConfig, find_config, load_config
+from cockpit.config import LoadedConfig, load_config
+from cockpit.configsource import PACKAGE_DIR, ConfigSource, default_phases_dir, find_config
 from cockpit.errors import InputError, InputProblem
 from cockpit.models.checks import PLACEHOLDER, DnsResolves, HttpOk, ServicesCutOver
 from cockpit.models.phases import Phase
-from cockpit.phases_loader import LoadedPhase, default_phases_dir, load_phases
+from cockpit.phases_loader import LoadedPhase, load_phases
 from cockpit.tomlfile import Loc, TomlDocument
 
 HOST_FIELDS = ("node", "hosts", "guest", "host")

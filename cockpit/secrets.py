@@ -12,10 +12,12 @@ import os
 import stat
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.errors import SecretError
-from cockpit.models.inventory import SecretRef
+
+if TYPE_CHECKING:
+    from cockpit.models.inventory import SecretRef
 
 MASK = "********"
 

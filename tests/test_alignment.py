@@ -6,9 +6,10 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from cockpit.config import EXAMPLE_CONFIG, ConfigSource, load_config
+from cockpit.config import load_config
+from cockpit.configsource import EXAMPLE_CONFIG, ConfigSource, default_phases_dir
 from cockpit.lab import catalog
-from cockpit.phases_loader import default_phases_dir, load_phases
+from cockpit.phases_loader import load_phases
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,9 @@ def test_services_are_the_same_moves(example):
 
 def test_guests_and_nodes_are_inventory_hosts(example):
     roles = {h.name: h.role for h in example.hosts}
-    assert {n.name for n in catalog.NODES} == {h.name for h in example.hosts if h.role.startswith("hypervisor")}
+    assert {n.name for n in catalog.NODES} == {
+        h.name for h in example.hosts if h.role.startswith("hypervisor")
+    }
     for guest in catalog.GUESTS:
         assert guest.name in roles, guest
     primary = next(n for n in catalog.NODES if roles[n.name] == "hypervisor-primary")
@@ -55,7 +58,9 @@ def test_the_ups_is_the_one_the_example_watches(example):
 
 
 def test_vlans_are_the_ones_the_phases_check(phases):
-    checked = {c.check.vlan: c.check.subnet for p in phases for _, c in p.criteria() if c.check.type == "unifi.vlan"}
+    checked = {
+        c.check.vlan: c.check.subnet for p in phases for _, c in p.criteria() if c.check.type == "unifi.vlan"
+    }
     assert {v.vlan: IPv4Network(v.subnet) for v in catalog.VLANS} == checked
 
 

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from cockpit.config import EXAMPLE_CONFIG, find_config, load_config
+from cockpit.config import load_config
+from cockpit.configsource import EXAMPLE_CONFIG, find_config
 from cockpit.project import PACKAGE_DIR, load_project, resolve_state_dir
 
 

@@ -65,6 +65,18 @@ def between_intent_and_outcome(state) -> bool:
     return any(p.get("kind") == "dns" for p in store.pending_operations())
 
 
+def journaled_intents(state) -> int:
+    journal = state / "journal.jsonl"
+    return journal.read_text().count('"action":"dns.intent"') if journal.exists() else 0
+
+
+def wait_for_intent(state, before: int, process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Until the run journals its first change (or ends): the kill then lands among the changes."""
+    deadline = time.monotonic() + timeout
+    while journaled_intents(state) == before and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_sigkill_at_random_moments_never_loses_or_half_applies_a_change(lab, tmp_path, capsys):
     running, info = lab
     running.reset()
@@ -91,6 +103,7 @@ def test_sigkill_at_random_moments_never_loses_or_half_applies_a_change(lab, tmp
             verb,
             "immich",
         ]
+        intents_before = journaled_intents(state)
         process = subprocess.Popen(
             args + (["--yes"] if verb == "cutover" else []),
             env=env,
@@ -102,7 +115,11 @@ def test_sigkill_at_random_moments_never_loses_or_half_applies_a_change(lab, tmp
         else:
             kills += 1
             verbs[verb] += 1
-            time.sleep(rng.uniform(0.6, 1.6))
+            if rng.random() < 0.25:  # any moment at all, the start included
+                time.sleep(rng.uniform(0.0, 1.6))
+            else:  # a moment inside the changes, however long this machine takes to get there
+                wait_for_intent(state, intents_before, process)
+                time.sleep(rng.uniform(0.0, 0.4))
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
             landed += between_intent_and_outcome(state)

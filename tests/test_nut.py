@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 
-from cockpit import checks as engine
 from cockpit import netguard
 from cockpit.adapters.errors import (
     AuthFailed,
@@ -37,6 +36,7 @@ from cockpit.adapters.errors import (
     Unreachable,
 )
 from cockpit.adapters.nut import NutClient, NutProtocolError, UpsStatus, split_words
+from cockpit.checks import runner as engine
 from cockpit.checks.context import CheckContext
 from cockpit.checks.nut import EVALUATORS, client_for, evaluate_clients, evaluate_ups_status
 from cockpit.errors import CockpitError

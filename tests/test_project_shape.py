@@ -102,7 +102,7 @@ def test_the_wheel_carries_the_default_phases_and_the_example(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
-        "from cockpit.phases_loader import default_phases_dir, load_phases; d = default_phases_dir(); "
+        "from cockpit.configsource import default_phases_dir; from cockpit.phases_loader import load_phases; d = default_phases_dir(); "
         "print(d.name, len(load_phases(d)))"
     )
     out = subprocess.run(
@@ -117,7 +117,8 @@ def test_the_wheel_carries_the_default_phases_and_the_example(tmp_path):
 
 
 def test_the_readme_lists_every_manual_criterion_of_the_shipped_phases():
-    from cockpit.phases_loader import default_phases_dir, load_phases
+    from cockpit.configsource import default_phases_dir
+    from cockpit.phases_loader import load_phases
 
     readme = (ROOT / "README.md").read_text()
     manual = [

@@ -36,9 +36,9 @@ from cockpit.adapters.errors import (
     Unsupported,
 )
 from cockpit.adapters.proxmox import Guest, ProxmoxClient, TlsError, parse_zpool, resource_error
-from cockpit.checks import evaluate as engine_evaluate
 from cockpit.checks import proxmox as checks
 from cockpit.checks.context import CheckContext
+from cockpit.checks.runner import evaluate as engine_evaluate
 from cockpit.lab import catalog
 from cockpit.lab.faults import Faults
 from cockpit.lab.proxmox import DEFAULT_TOKEN_SECRET, ProxmoxSim
@@ -827,7 +827,7 @@ def test_an_unpinned_self_signed_node_is_an_error_naming_the_fix(sim: ProxmoxSim
 def test_no_proxmox_section_is_an_error_through_the_engine(
     sim: ProxmoxSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cockpit import checks as engine
+    from cockpit.checks import runner as engine
 
     for check_type, evaluator in checks.EVALUATORS.items():
         monkeypatch.setitem(engine.EVALUATORS, check_type, evaluator)

@@ -6,9 +6,10 @@ from ipaddress import IPv4Network
 
 import pytest
 
-from cockpit.config import EXAMPLE_CONFIG, ConfigSource, load_config
+from cockpit.config import load_config
+from cockpit.configsource import EXAMPLE_CONFIG, ConfigSource, default_phases_dir
 from cockpit.models.checks import CHECK_TYPES
-from cockpit.phases_loader import default_phases_dir, load_phases
+from cockpit.phases_loader import load_phases
 from cockpit.project import load_project
 
 

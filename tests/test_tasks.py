@@ -30,9 +30,12 @@ def opened(lab, cli):
 
 
 def test_a_task_whose_actions_succeed_is_done_with_their_output_as_evidence(opened, cli):
-    opened.write_phase("0.toml", with_actions(
-        f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(\'UPS on the shelf\')"] }},'
-    ))
+    opened.write_phase(
+        "0.toml",
+        with_actions(
+            f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(\'UPS on the shelf\')"] }},'
+        ),
+    )
     run = cli("task", "run", "0.install-ups", "--json")
     assert run.code == 0, run.err
     steps = run.json["run"]["steps"]
@@ -45,10 +48,13 @@ def test_a_task_whose_actions_succeed_is_done_with_their_output_as_evidence(open
 
 
 def test_the_first_failing_step_stops_the_run_and_the_task_stays_open(opened, cli):
-    opened.write_phase("0.toml", with_actions(
-        f'  {{ type = "command", argv = ["{sys.executable}", "-c", "import sys; sys.exit(3)"] }},\n'
-        f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(1)"] }},'
-    ))
+    opened.write_phase(
+        "0.toml",
+        with_actions(
+            f'  {{ type = "command", argv = ["{sys.executable}", "-c", "import sys; sys.exit(3)"] }},\n'
+            f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(1)"] }},'
+        ),
+    )
     run = cli("task", "run", "0.install-ups", "--json")
     assert run.code == 1
     assert [s["ok"] for s in run.json["run"]["steps"]] == [False]
@@ -59,7 +65,9 @@ def test_the_first_failing_step_stops_the_run_and_the_task_stays_open(opened, cl
 
 
 def test_a_program_not_allow_listed_is_refused_under_the_guard(opened, cli):
-    opened.write_phase("0.toml", with_actions('  { type = "command", argv = ["ssh", "nas-prod-01", "true"] },'))
+    opened.write_phase(
+        "0.toml", with_actions('  { type = "command", argv = ["ssh", "nas-prod-01", "true"] },')
+    )
     run = cli("task", "run", "0.install-ups", "--json")
     assert run.code == 1
     assert "command 'ssh' is not allow-listed" in run.json["run"]["steps"][0]["output"]
@@ -76,10 +84,15 @@ def test_a_task_without_actions_cannot_be_run(opened, cli):
 
 
 def test_an_action_interrupted_by_a_crash_is_reconciled_not_retried(opened, cli):
-    opened.write_phase("0.toml", with_actions(f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(1)"] }},'))
+    opened.write_phase(
+        "0.toml", with_actions(f'  {{ type = "command", argv = ["{sys.executable}", "-c", "print(1)"] }},')
+    )
     store = Store.open_writer(opened.state, Operator("ops", "laptop", None))
-    store.record("task.action.started", "0.install-ups",
-                 after={"op": "abc123", "step": 0, "action": "command", "target": "local"})
+    store.record(
+        "task.action.started",
+        "0.install-ups",
+        after={"op": "abc123", "step": 0, "action": "command", "target": "local"},
+    )
     store.close()  # the process died before the outcome
     status = cli("status", "--json").json
     assert status["pending_operations"][0]["op"] == "abc123"

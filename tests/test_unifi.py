@@ -42,8 +42,8 @@ from cockpit.adapters.unifi import (
     parse_network,
     zone_rules,
 )
-from cockpit.checks import evaluate as engine_evaluate
 from cockpit.checks.context import CheckContext
+from cockpit.checks.runner import evaluate as engine_evaluate
 from cockpit.checks.unifi import EVALUATORS, evaluate_default_deny
 from cockpit.lab import catalog
 from cockpit.lab.faults import Faults
@@ -756,7 +756,7 @@ def test_a_down_console_is_an_error_never_a_pass(
 def test_no_unifi_section_is_an_error_through_the_engine(
     sim: UnifiSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cockpit import checks as engine
+    from cockpit.checks import runner as engine
 
     for check_type, evaluator in EVALUATORS.items():
         monkeypatch.setitem(engine.EVALUATORS, check_type, evaluator)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from cockpit.adapters.httpbase import async_client
 from cockpit.models.phases import Criterion, CriterionKind
 from cockpit.project import Project
 from cockpit.results import CheckResult, Outcome
 from cockpit.store.journal import utc_now
 from cockpit.store.state import Store
+
+if TYPE_CHECKING:  # httpx costs tens of milliseconds to import: only when a check runs
+    import httpx
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class CheckContext:
     @contextlib.asynccontextmanager
     async def network(cls, project: Project, store: Store) -> AsyncIterator[CheckContext]:
         """A context whose HTTP client lives for one check run (connections are reused across criteria)."""
+        from cockpit.adapters.httpbase import async_client
+
         async with async_client("a check") as http:
             yield cls(project, store, http=http)
 

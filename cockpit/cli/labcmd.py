@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 from cockpit.cli.output import emit_json, out
-from cockpit.config import find_config, load_config
+from cockpit.config import load_config
+from cockpit.configsource import find_config
 from cockpit.errors import CockpitError, InputError
 from cockpit.secrets import resolve_secret
 

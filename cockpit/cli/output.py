@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -19,6 +18,8 @@ def err(text: str) -> None:
 
 
 def emit_json(payload: Any) -> None:
+    import json  # only the JSON paths pay for it (the TUI's start does not)
+
     text = json.dumps(REDACTOR.redact_values(payload), indent=2, default=str, ensure_ascii=False)
     sys.stdout.write(text + "\n")
 

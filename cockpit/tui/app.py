@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -20,19 +21,17 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
-from cockpit.project import Project
 from cockpit.tui import glyphs, signals
-from cockpit.tui.backend import Backend
 from cockpit.tui.commands import CockpitCommands
-from cockpit.tui.live import LiveStatus, probe
-from cockpit.tui.messages import LiveProbed, StoreOpened
-from cockpit.tui.screens.audit import AuditScreen
 from cockpit.tui.screens.base import OPERATION, CockpitScreen
-from cockpit.tui.screens.dialogs import Confirm
-from cockpit.tui.screens.help import HelpScreen
 from cockpit.tui.screens.phases import PhasesScreen
-from cockpit.tui.screens.services import ServicesScreen
 from cockpit.tui.text import redact
+
+if TYPE_CHECKING:
+    from cockpit.project import Project
+    from cockpit.tui.backend import Backend
+    from cockpit.tui.live import LiveStatus
+    from cockpit.tui.messages import LiveProbed, ProjectLoaded, StoreOpened
 
 PROBE_EVERY_S = 15.0
 
@@ -52,8 +51,8 @@ class CockpitApp(App[int]):
     TITLE = "cockpit"
     MODES: ClassVar[dict[str, Any]] = {
         "phases": PhasesScreen,
-        "services": ServicesScreen,
-        "audit": AuditScreen,
+        "services": lambda: _services(),
+        "audit": lambda: _audit(),
     }
     DEFAULT_MODE = "phases"
     COMMANDS: ClassVar[set[Any]] = {CockpitCommands}
@@ -68,16 +67,46 @@ class CockpitApp(App[int]):
     live: reactive[LiveStatus | None] = reactive(None, always_update=True)
     store_state: reactive[StoreState] = reactive(StoreState())
 
-    def __init__(self, project: Project, *, write: bool = True, mouse: bool = True) -> None:
+    def __init__(
+        self,
+        project: Project | Callable[[], Project],
+        *,
+        outline: list[tuple[int, str]] | None = None,
+        write: bool = True,
+        mouse: bool = True,
+    ) -> None:
+        """`project` is the loaded project, or the call that loads it (then behind the first frame,
+        which draws `outline`: each phase's number and title, read without validation)."""
         super().__init__()
         glyphs.install()
-        self.project = project
+        self._project: Project | None = None if callable(project) else project
+        self._load = project if callable(project) else None
+        self._outline = outline or []
+        self.load_error: BaseException | None = None
         self.write = write
         self.mouse = mouse
         self.backend: Backend | None = None
         self._opened: Backend | None = None
         self.probed = False
         self._restore_signals: Callable[[], None] = lambda: None
+
+    @property
+    def project(self) -> Project:
+        """The validated project; every key that needs it waits for the store, which waits for it."""
+        assert self._project is not None, "the project is still loading"
+        return self._project
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the validated project is here (it loads behind the first frame)."""
+        return self._project is not None
+
+    @property
+    def outline(self) -> list[tuple[int, str]]:
+        """Each phase's number and title: the project's once loaded, else what the first frame draws."""
+        if self._project is not None:
+            return [(p.id, p.title) for p in self._project.phases]
+        return self._outline
 
     @property
     def read_only(self) -> bool:
@@ -108,16 +137,51 @@ class CockpitApp(App[int]):
         )
 
     def on_mount(self) -> None:
+        self.call_after_refresh(_collect_again)
+        self._restore_signals = signals.catch(self.leave)
+        # After the first frame: the workers import the engine and the adapters, and an import
+        # in a thread still holds the interpreter while the first frame is being drawn.
+        self.call_after_refresh(self._start_workers if self._load is None else self.load_project)
+
+    @work(thread=True, exclusive=True, group="project", exit_on_error=False)
+    def load_project(self) -> None:
+        """Load and validate the project (pydantic, the inventory, the phases) behind the first frame."""
+        assert self._load is not None
+        from cockpit.tui.messages import ProjectLoaded  # workers import what the first frame does not need
+
+        self.post_message(ProjectLoaded(self._load()))
+
+    def on_project_loaded(self, message: ProjectLoaded) -> None:
+        from cockpit.config import insecure_backends
+
+        self._project = message.project
+        self.screen.refresh_bindings()
+        for backend in insecure_backends(message.project.config):
+            where = message.project.config.source.path
+            self.notify(
+                f"TLS verification is OFF for {backend} (insecure = true in {where})",
+                title="Warning",
+                severity="warning",
+                timeout=15,
+            )
+        if isinstance(self.screen, CockpitScreen):
+            self.screen.reload()
+        self._start_workers()
+
+    def _start_workers(self) -> None:
         self.open_store()
         self.probe_backends()
         self.set_interval(PROBE_EVERY_S, self.probe_backends)
-        self._restore_signals = signals.catch(self.leave)
 
     # -- the store and the probes -----------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="store", exit_on_error=False)
     def open_store(self) -> None:
+        from cockpit.tui.backend import Backend
+
         self._opened = Backend.open(self.project, write=self.write)  # closed on exit even if never shown
+        from cockpit.tui.messages import StoreOpened
+
         self.post_message(StoreOpened(self._opened))
 
     def on_store_opened(self, message: StoreOpened) -> None:
@@ -137,6 +201,9 @@ class CockpitApp(App[int]):
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
     def probe_backends(self) -> None:
+        from cockpit.tui.live import probe
+        from cockpit.tui.messages import LiveProbed
+
         self.post_message(LiveProbed(probe(self.project)))
 
     def on_live_probed(self, message: LiveProbed) -> None:
@@ -147,6 +214,10 @@ class CockpitApp(App[int]):
         """The app's own workers: a store that will not open is said plainly, the app stays up."""
         if event.state != WorkerState.ERROR:
             return
+        if event.worker.group == "project":  # bad input: the CLI reports it (file, line, exit 2)
+            self.load_error = event.worker.error
+            self.exit(2)
+            return
         error = redact(str(event.worker.error))
         if event.worker.group == "store":
             self.store_state = StoreState("NOT OPEN", f"The store could not be opened: {error}")
@@ -155,6 +226,8 @@ class CockpitApp(App[int]):
     # -- keys -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from cockpit.tui.screens.help import HelpScreen  # screens beyond the first load when first used
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -167,6 +240,8 @@ class CockpitApp(App[int]):
             "An operation is running. Quitting asks it to finish or compensate the change in flight "
             "(a cutover in progress is rolled back), waits for that, then quits."
         )
+        from cockpit.tui.screens.dialogs import Confirm
+
         self.push_screen(Confirm("Quit while an operation runs?", body), self._quit_answered)
 
     def _quit_answered(self, yes: bool | None) -> None:
@@ -190,6 +265,25 @@ class CockpitApp(App[int]):
         if self._opened is not None:
             self._opened.request_stop()
             await asyncio.to_thread(self._opened.close)
+
+
+def _collect_again() -> None:
+    """The first frame is out: the garbage collector (off while the CLI started the TUI) is back on."""
+    gc.freeze()  # what startup built lives as long as the app: later passes need not scan it
+    gc.enable()
+
+
+def _services() -> CockpitScreen:
+    """The Services screen, imported when first shown: the first frame is the Phases screen's."""
+    from cockpit.tui.screens.services import ServicesScreen
+
+    return ServicesScreen()
+
+
+def _audit() -> CockpitScreen:
+    from cockpit.tui.screens.audit import AuditScreen
+
+    return AuditScreen()
 
 
 async def _wait_for(workers: list[Worker[Any]]) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.adapters import dns as dns_adapter
-from cockpit.adapters import health
-from cockpit.adapters.httpbase import async_client
 from cockpit.errors import CockpitError
-from cockpit.models.inventory import Service
-from cockpit.project import Project
+
+if TYPE_CHECKING:
+    from cockpit.models.inventory import Service
+    from cockpit.project import Project
 
 ATTENTION_STATES = frozenset({"needs_attention"})
 LOOKUP_TIMEOUT_S = 2.0
@@ -82,6 +81,8 @@ def _label(project: Project, service: Service, addresses: list[str]) -> str:
 
 
 async def _answer(project: Project, server: str, service: Service) -> str:
+    from cockpit.adapters import dns as dns_adapter  # loaded by the board's worker, not at startup
+
     try:
         result = await dns_adapter.query(server, service.hostname, timeout=LOOKUP_TIMEOUT_S)
     except CockpitError:
@@ -100,6 +101,9 @@ async def _answers(project: Project, services: list[Service]) -> dict[str, dict[
 
 
 async def _healthy(services: list[Service]) -> dict[str, bool]:
+    from cockpit.adapters import health
+    from cockpit.adapters.httpbase import async_client
+
     targets = [
         health.Target(
             s.health.scheme,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cockpit.adapters import dns as dns_adapter
-from cockpit.checks.nut import client_for
 from cockpit.errors import CockpitError
-from cockpit.project import Project
 from cockpit.secrets import REDACTOR
+
+if TYPE_CHECKING:
+    from cockpit.project import Project
 
 PROBE_TIMEOUT_S = 2.0
 
@@ -46,6 +47,10 @@ async def _ups(project: Project) -> UpsReading | None:
     nut = project.config.inventory.nut
     if nut is None:
         return None
+    from cockpit.checks.nut import (
+        client_for,  # the adapters load in the probe's worker, after the first frame
+    )
+
     try:
         async with client_for(project) as client:
             status = await asyncio.wait_for(client.ups_status(nut.ups), PROBE_TIMEOUT_S)
@@ -56,6 +61,8 @@ async def _ups(project: Project) -> UpsReading | None:
 
 async def _dns_up(address: str, name: str) -> bool:
     """A server that answers anything (even NXDOMAIN) is reachable; a timeout or refusal is not."""
+    from cockpit.adapters import dns as dns_adapter
+
     try:
         await dns_adapter.query(address, name, timeout=PROBE_TIMEOUT_S)
     except CockpitError:

@@ -7,15 +7,17 @@ worker updates itself on the UI thread. Most do not bubble: only the screen that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from cockpit.core import CheckRun
-from cockpit.cutover.plan import ServicePlan
-from cockpit.tui.backend import Backend, PhaseView
-from cockpit.tui.board import ServiceRow
-from cockpit.tui.live import LiveStatus
+if TYPE_CHECKING:  # annotations only: the engine and the adapters load after the first frame
+    from cockpit.core import CheckRun
+    from cockpit.cutover.plan import ServicePlan
+    from cockpit.project import Project
+    from cockpit.tui.backend import Backend, PhaseView
+    from cockpit.tui.board import ServiceRow
+    from cockpit.tui.live import LiveStatus
 
 
 @dataclass
@@ -23,6 +25,13 @@ class StoreOpened(Message):
     """The session's store is open (for writing, or read-only with the holder named)."""
 
     backend: Backend
+
+
+@dataclass
+class ProjectLoaded(Message):
+    """The validated project, loaded behind the first frame."""
+
+    project: Project
 
 
 @dataclass

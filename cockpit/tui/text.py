@@ -9,12 +9,14 @@ phone over SSH has fonts where box-drawing and block glyphs take two cells, or o
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from cockpit.cutover.plan import ServicePlan
 from cockpit.secrets import REDACTOR
+
+if TYPE_CHECKING:
+    from cockpit.cutover.plan import ServicePlan
 
 OUTCOME_LABELS = {
     "pass": "pass",

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from cockpit.tui.backend import Backend
 from cockpit.tui.text import redact
 from cockpit.tui.widgets.activity import Activity
+from cockpit.tui.widgets.keybar import KeyBar
 from cockpit.tui.widgets.statusline import StatusLine
 
 if TYPE_CHECKING:
     from cockpit.tui.app import CockpitApp
+    from cockpit.tui.backend import Backend
 
 OPERATION = "operation"  # the worker group of everything that changes the store or the servers
 
@@ -52,7 +52,7 @@ class CockpitScreen(Screen[None]):
 
     def compose_bottom(self) -> ComposeResult:
         yield Activity(id="activity")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     @property
     def activity(self) -> Activity:

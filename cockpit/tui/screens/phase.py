@@ -10,7 +10,7 @@ was meant.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,13 +19,15 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from cockpit.core import MIN_REASON
-from cockpit.tui.backend import PhaseView
 from cockpit.tui.messages import ChecksRan, PhaseChanged, PhaseLoaded
 from cockpit.tui.screens.base import OPERATION
 from cockpit.tui.screens.dialogs import TextPrompt
 from cockpit.tui.screens.phase_detail import criterion_detail, task_detail
 from cockpit.tui.screens.phase_work import PhaseWorkers
 from cockpit.tui.text import OUTCOME_LABELS, OUTCOME_STYLES, when
+
+if TYPE_CHECKING:
+    from cockpit.tui.backend import PhaseView
 
 COLUMNS = (("Kind", 5), ("Item", 32), ("Result", 13), ("When", 19))
 STEPS = frozenset({"check", "run_task", "toggle_task", "attest", "override"})

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Static
 
 from cockpit.tui.messages import PhasesLoaded
 from cockpit.tui.screens.base import CockpitScreen
-from cockpit.tui.screens.phase import PhaseScreen
 from cockpit.tui.text import STATE_STYLES, bar, safe
 
 COLUMNS = (("#", 1), ("Phase", 22), ("State", 18), ("Tasks", 13), ("Criteria", 13))
@@ -70,10 +69,12 @@ class PhasesScreen(CockpitScreen):
         table = self.query_one("#phases", DataTable)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
-        for phase in self.cockpit.project.phases:  # drawn now; the store fills the rest in
-            table.add_row(
-                str(phase.id), phase.title[:22], Text("...", style="dim"), "", "", key=str(phase.id)
-            )
+        for number, title in self.cockpit.outline:  # drawn now; the store fills the rest in
+            self._add_row(number, title)
+
+    def _add_row(self, number: int, title: str) -> None:
+        table = self.query_one("#phases", DataTable)
+        table.add_row(str(number), title[:22], Text("...", style="dim"), "", "", key=str(number))
 
     def reload(self) -> None:
         if self.backend is not None:
@@ -92,6 +93,8 @@ class PhasesScreen(CockpitScreen):
         for phase in message.status["phases"]:
             self._phases[phase["id"]] = phase
             key = str(phase["id"])
+            if key not in table.rows:  # the outline could not be read before the project loaded
+                self._add_row(phase["id"], phase["title"])
             table.update_cell(key, "State", state_cell(phase))
             table.update_cell(key, "Tasks", bar(phase["tasks_done"], phase["tasks_total"], 5))
             criteria = phase["criteria"]
@@ -115,7 +118,14 @@ class PhasesScreen(CockpitScreen):
         phase = self._phases.get(selected) if selected is not None else None
         self.query_one("#phase-summary", Static).update(phase_summary(phase) if phase else "")
 
+    def can(self, action: str) -> bool:
+        if action == "open_phase":
+            return self.cockpit.loaded  # a phase's screen needs the validated project
+        return True
+
     def action_open_phase(self) -> None:
         selected = self._selected()
-        if selected is not None:
+        if selected is not None and self.cockpit.loaded:
+            from cockpit.tui.screens.phase import PhaseScreen  # it imports the core: after the first frame
+
             self.app.push_screen(PhaseScreen(selected))

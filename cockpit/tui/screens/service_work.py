@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.worker import get_current_worker
 
-from cockpit.cutover.plan import ServicePlan
 from cockpit.tui import board
 from cockpit.tui.messages import BoardLoaded, OperationDone, PlanReady, ServiceProgress
 from cockpit.tui.screens.base import OPERATION, CockpitScreen
@@ -22,7 +21,7 @@ from cockpit.tui.screens.dialogs import Confirm
 from cockpit.tui.text import plan_text, result_line
 
 if TYPE_CHECKING:
-    pass
+    from cockpit.cutover.plan import ServicePlan
 
 GOOD = {
     "cutover": ("cut_over",),

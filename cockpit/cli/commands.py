@@ -1,54 +1,35 @@
-"""Provides `main`: parse, set up the log, load the project, run one subcommand, map errors to exit codes."""
+"""Provides the handlers of the store's subcommands (validate, status, check, show, task, attest,
+override, audit, doctor, tour) and `command`, which finds the handler for a name.
+
+Apart from `cockpit.cli.entry` so that `cockpit` on a terminal, which starts the TUI, does not pay
+for importing them (and pydantic, and the core) before its first frame.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
-import signal
-import sys
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from cockpit import netguard
 from cockpit.cli import render
-from cockpit.cli.cutovercmd import COMMANDS as CUTOVER_COMMANDS
-from cockpit.cli.labcmd import run_fault, run_lab
-from cockpit.cli.output import emit_json, err, out, report_error
-from cockpit.cli.parser import build_parser
-from cockpit.config import insecure_backends, register_known_secrets, secret_refs
+from cockpit.cli.output import emit_json, err, out
+from cockpit.config import secret_refs
 from cockpit.core import Cockpit, validate_change
-from cockpit.cutover.engine import drift_report, settle_interrupted
-from cockpit.doctor import diagnose
-from cockpit.errors import CockpitError, InputError, InputProblem, RefusedError, SecretError
-from cockpit.project import Project, load_project
-from cockpit.secrets import RedactingFilter, resolve_secret
+from cockpit.errors import InputError, InputProblem, RefusedError, SecretError
+from cockpit.project import Project
+from cockpit.secrets import resolve_secret
 from cockpit.store.journal import Journal
 from cockpit.store.state import JOURNAL_FILE
 
 log = logging.getLogger("cockpit")
 
 
-def _setup_log(path: str | None) -> None:
-    if not path:
-        return
-    file = Path(path).expanduser()
-    os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))  # private before the first line
-    handler = logging.FileHandler(file, encoding="utf-8")
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    for chatty in ("httpcore", "httpx", "urllib3", "hpack"):  # headers hold session cookies and tokens
-        logging.getLogger(chatty).setLevel(logging.INFO)
-
-
 def _open(project: Project, args: argparse.Namespace, *, write: bool) -> Cockpit:
     if write and getattr(args, "read_only", False):
         raise RefusedError("--read-only was given; this command changes the store")
+    from cockpit.cutover.engine import settle_interrupted
+
     cockpit = Cockpit.open(project, write=write)
     if write:
         settle_interrupted(cockpit)
@@ -111,6 +92,8 @@ def journal_problems(project: Project) -> list[InputProblem]:
 
 
 def cmd_status(project: Project, args: argparse.Namespace) -> int:
+    from cockpit.cutover.engine import drift_report
+
     with _open(project, args, write=False) as cockpit:
         report = cockpit.status()
         drift = drift_report(cockpit)  # each refresh compares the live entries with the store
@@ -124,6 +107,8 @@ def cmd_status(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
+    from cockpit.cutover.engine import settle_interrupted
+
     read_only = getattr(args, "read_only", False)
     with Cockpit.open(project, write=not read_only, fall_back_to_read=True) as cockpit:
         settle_interrupted(cockpit)
@@ -250,57 +235,9 @@ def cmd_audit(project: Project, args: argparse.Namespace) -> int:
     return 0
 
 
-def _end_on_signal(signum: int, _frame: object) -> None:
-    """SIGTERM/SIGHUP (an SSH link that drops) unwind normally, so the store lock is released cleanly."""
-    raise SystemExit(128 + signum)
-
-
-def _run(args: argparse.Namespace, raw: list[str]) -> int:
-    project = load_project(args.config, args.state)
-    register_known_secrets(project.config)  # before the first log line that could carry one
-    log.debug("cockpit %s", " ".join(raw))
-    for backend in insecure_backends(project.config):
-        err(
-            f"cockpit: warning: TLS verification is OFF for {backend} (insecure = true in {project.config.source.path})"
-        )
-    log.debug(
-        "config %s, phases %s, state %s", project.config.source.path, project.phases_dir, project.state_dir
-    )
-    if args.command is None and _interactive():
-        from cockpit.tui import run_tui  # the TUI's imports cost time: only when it runs
-
-        return run_tui(project, write=not args.read_only, mouse=not getattr(args, "no_mouse", False))
-    return COMMANDS[args.command or "status"](project, args)
-
-
-def _interactive() -> bool:
-    """A terminal on both ends: the operator gets the TUI; a script or a pipe gets `status`."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
-def run_demo(args: argparse.Namespace, raw: list[str]) -> int:
-    """Start the lab in this process with a fresh demo store, run the command (default: the tour), stop."""
-    from cockpit.lab.lab import Lab
-
-    os.environ[netguard.ENV] = "1"  # the demo talks to loopback only, whatever the config says
-    netguard.allow_command(sys.executable)  # the lab's host simulator stands in for ssh
-    with tempfile.TemporaryDirectory(prefix="cockpit-demo-") as directory:
-        lab = Lab(Path(directory))
-        info = lab.start()
-        try:
-            args.config, args.state = info["config"], info["state"]
-            if not getattr(args, "fresh", False):
-                from cockpit.lab.demo import seed
-
-                seed(load_project(args.config, args.state), lab, say=err)
-            if args.command is None and not _interactive():
-                args.command = "tour"
-            return _run(args, raw)
-        finally:
-            lab.stop()
-
-
 def cmd_doctor(project: Project, args: argparse.Namespace) -> int:
+    from cockpit.doctor import diagnose
+
     reports = diagnose(project)
     if args.json:
         emit_json({"backends": [r.model_dump() | {"healthy": r.healthy} for r in reports]})
@@ -318,14 +255,6 @@ def cmd_tour(project: Project, args: argparse.Namespace) -> int:
     return cmd_status(project, args)
 
 
-def _check_paths(args: argparse.Namespace) -> None:
-    """Paths given on the command line are arguments: a wrong one is bad input (exit 2), not a traceback."""
-    if args.state and Path(args.state).expanduser().exists() and not Path(args.state).expanduser().is_dir():
-        raise InputError(f"--state {args.state} is not a directory")
-    if args.log and not Path(args.log).expanduser().parent.is_dir():
-        raise InputError(f"--log {args.log}: directory {Path(args.log).expanduser().parent} does not exist")
-
-
 COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "status": cmd_status,
@@ -337,46 +266,13 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
     "audit": cmd_audit,
     "tour": cmd_tour,
     "doctor": cmd_doctor,
-    **CUTOVER_COMMANDS,
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _end_on_signal)
-    # A shell that starts cockpit in the background hands it SIGINT ignored: take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    raw = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_parser().parse_args(raw)
-    except SystemExit as exc:  # --help and --version end here
-        return exc.code if isinstance(exc.code, int) else 0
-    except InputError as exc:  # a usage error
-        return report_error(exc, "--json" in raw)
-    for name in ("config", "state", "log", "read_only", "json"):
-        if not hasattr(args, name):
-            setattr(args, name, None if name in ("config", "state", "log") else False)
-    try:
-        _check_paths(args)
-        _setup_log(args.log)
-        if args.command == "lab":
-            return run_fault(args) if args.lab_command == "fault" else run_lab(args)
-        if args.command == "serve":
-            from cockpit.tui.serve import serve
+def command(name: str) -> Callable[[Project, argparse.Namespace], int]:
+    """The function behind a subcommand; the cutover commands are imported only when one is named."""
+    if name in COMMANDS:
+        return COMMANDS[name]
+    from cockpit.cli.cutovercmd import COMMANDS as CUTOVER_COMMANDS
 
-            load_project(args.config, args.state)  # bad input stops here, with its file and line
-            return serve(args.config, args.state, args.host, args.port, allow_remote=args.allow_remote)
-        if getattr(args, "demo", False):
-            return run_demo(args, raw)
-        return _run(args, raw)
-    except CockpitError as exc:
-        log.debug("exit %s: %s", exc.exit_code, exc)
-        return report_error(exc, args.json)
-    except OSError as exc:
-        log.debug("exit 1: %s", exc)
-        return report_error(
-            CockpitError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), args.json
-        )
-    except KeyboardInterrupt:
-        err("cockpit: interrupted")
-        return 130
+    return CUTOVER_COMMANDS[name]

@@ -1,0 +1,96 @@
+"""Provides KeyBar: the keys of the current screen on one line at the bottom, in place of Footer.
+
+Textual's Footer builds one widget per key and recomposes all of them whenever the bindings
+change; on the Phases screen that was a third of the time to the first frame. One Static that
+renders the same bindings as text does the job at a fraction of the cost: the keys that can run
+now in full, the ones a read-only session cannot use dimmed, hidden ones left out, exactly as
+`Screen.active_bindings` reports them. A click on a key presses it, as on the Footer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+class KeyBar(Static):
+    """One line: each shown binding as its key and description; the command palette on the right."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        background: $footer-background;
+        color: $footer-foreground;
+    }
+    KeyBar > .keybar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .keybar--disabled {
+        color: $text-disabled;
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--disabled"}
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__(id=id)
+        self._spans: list[tuple[int, int, str]] = []  # (start, end, key) of each key's cells
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.redraw()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen:
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Render the bindings now active: one entry per action, its first key shown."""
+        key_style = self.get_component_rich_style("keybar--key", partial=True)
+        disabled = self.get_component_rich_style("keybar--disabled", partial=True)
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        spans: list[tuple[int, int, str]] = []
+        seen: set[str] = set()
+        palette = None
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if binding.action == "app.command_palette" or binding.key == self.app.COMMAND_PALETTE_BINDING:
+                palette = active
+                continue
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            start = len(text)
+            text.append(f" {self.app.get_key_display(binding)} ", key_style if active.enabled else disabled)
+            text.append(f"{binding.description} ", None if active.enabled else disabled)
+            spans.append((start, len(text), binding.key))
+        if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
+            label = Text(f" {self.app.get_key_display(palette.binding)} ", key_style)
+            label.append(f"{palette.binding.description} ")
+            gap = max(1, self.size.width - len(text) - len(label))
+            text.append(" " * gap)
+            spans.append((len(text), len(text) + len(label), palette.binding.key))
+            text.append_text(label)
+        self._spans = spans
+        self.update(text)
+
+    def on_resize(self, _: events.Resize) -> None:
+        self.redraw()  # the palette's key stays on the right edge
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                self.app.simulate_key(key.split(",")[0])
+                return
