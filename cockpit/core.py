@@ -20,6 +20,7 @@ from cockpit.store.lock import describe_holder
 from cockpit.store.state import Store
 
 if TYPE_CHECKING:
+    from cockpit.checks.runner import OnResult
     from cockpit.tasks import Step
 
 MIN_REASON = 8
@@ -100,6 +101,15 @@ class CheckRun:
     @property
     def all_passed(self) -> bool:
         return bool(self.results) and all(r.passed for r in self.results)
+
+
+def event_words(event: dict[str, Any]) -> str:
+    """What a filter of the audit trail matches: operator, action, subject, outcome (lower case)."""
+    who = event.get("operator") or {}
+    user = who.get("user", "?") if isinstance(who, dict) else who
+    return " ".join(
+        str(part) for part in (user, event["action"], event["subject"], event.get("outcome"))
+    ).lower()
 
 
 class Cockpit:
@@ -213,11 +223,16 @@ class Cockpit:
         phase = self.phase(phase_id)
         return [latest_result(self.project, self.store, phase, kind, c.id) for kind, c in phase.criteria()]
 
-    def audit(self, limit: int | None = None, action: str | None = None) -> list[dict[str, Any]]:
-        """Journal events, newest first."""
+    def audit(
+        self, limit: int | None = None, action: str | None = None, contains: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Journal events, newest first; `contains` keeps those whose words hold it (any case)."""
         found: list[dict[str, Any]] = []
+        wanted = (contains or "").strip().lower()
         for event in self.store.journal.reverse_events():
             if action and not event["action"].startswith(action):
+                continue
+            if wanted and wanted not in event_words(event):
                 continue
             found.append(event)
             if limit is not None and len(found) >= limit:
@@ -226,12 +241,12 @@ class Cockpit:
 
     # -- checks and gates -----------------------------------------------------------------
 
-    def check(self, phase_ids: list[int]) -> CheckRun:
+    def check(self, phase_ids: list[int], on_result: OnResult | None = None) -> CheckRun:
         """Evaluate the phases' criteria; record them and open gates when the store is writable."""
         phases = [self.phase(i) for i in phase_ids]
         from cockpit.checks.runner import run_checks  # the adapters load when a check runs, not at startup
 
-        results = run_checks(self.project, self.store, phases)
+        results = run_checks(self.project, self.store, phases, on_result)
         if not self.store.writable:
             holder = describe_holder(self.lock_holder) if self.lock_holder else None
             reason = f"the store is locked by {holder}" if holder else "the store is open read-only"

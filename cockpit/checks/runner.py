@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from cockpit.checks.command import evaluate_command
 from cockpit.checks.context import CheckContext, Evaluator, result
@@ -22,6 +23,8 @@ from cockpit.models.phases import Criterion, Phase
 from cockpit.project import Project
 from cockpit.results import CheckResult
 from cockpit.store.state import Store
+
+OnResult = Callable[[CheckResult, int, int], None]  # (result, evaluated so far, total)
 
 CONCURRENCY = 8
 CRITERION_TIMEOUT = 20.0
@@ -67,18 +70,33 @@ async def evaluate(criterion: Criterion, ctx: CheckContext) -> CheckResult:
     return outcome
 
 
-async def _run(project: Project, store: Store, phases: list[Phase]) -> list[CheckResult]:
+async def _run(
+    project: Project, store: Store, phases: list[Phase], on_result: OnResult | None = None
+) -> list[CheckResult]:
     limit = asyncio.Semaphore(CONCURRENCY)
+    total = sum(len(p.criteria()) for p in phases)
+    done = 0
     async with CheckContext.network(project, store) as shared:
 
         async def one(phase: Phase, kind: str, criterion: Criterion) -> CheckResult:
+            nonlocal done
             async with limit:
-                return await evaluate(criterion, shared.for_phase(phase.id, kind))
+                outcome = await evaluate(criterion, shared.for_phase(phase.id, kind))
+            done += 1
+            if on_result is not None:
+                on_result(outcome, done, total)
+            return outcome
 
         jobs = [one(p, kind, c) for p in phases for kind, c in p.criteria()]
         return list(await asyncio.gather(*jobs))
 
 
-def run_checks(project: Project, store: Store, phases: list[Phase]) -> list[CheckResult]:
-    """Evaluate every criterion of `phases`, at most CONCURRENCY at a time, results in phase order."""
-    return asyncio.run(_run(project, store, phases))
+def run_checks(
+    project: Project, store: Store, phases: list[Phase], on_result: OnResult | None = None
+) -> list[CheckResult]:
+    """Evaluate every criterion of `phases`, at most CONCURRENCY at a time, results in phase order.
+
+    `on_result(result, done, total)` hears of each criterion as it is evaluated (in completion
+    order), so a screen can show progress while a slow backend holds up the rest.
+    """
+    return asyncio.run(_run(project, store, phases, on_result))

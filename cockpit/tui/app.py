@@ -21,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.worker import Worker, WorkerState
 
+from cockpit.errors import RefusedError
 from cockpit.tui import glyphs, signals
 from cockpit.tui.commands import CockpitCommands
 from cockpit.tui.screens.base import OPERATION, CockpitScreen
@@ -219,9 +220,21 @@ class CockpitApp(App[int]):
             self.exit(2)
             return
         error = redact(str(event.worker.error))
+        if event.worker.group not in ("store", "probe", "journal"):
+            self.journal_error(f"app.{event.worker.name}", error, event.worker.error)
         if event.worker.group == "store":
             self.store_state = StoreState("NOT OPEN", f"The store could not be opened: {error}")
         self.notify(error, title="Error", severity="error", timeout=10)
+
+    def journal_error(self, where: str, message: str, error: BaseException | None) -> None:
+        """Put a failure the operator is shown into the audit trail too (when the store is writable)."""
+        if self.backend is not None and self.backend.writable:
+            self._journal_error(where, message, isinstance(error, RefusedError))
+
+    @work(thread=True, group="journal", exit_on_error=False)
+    def _journal_error(self, where: str, message: str, refused: bool) -> None:
+        assert self.backend is not None
+        self.backend.record_error(where, message, refused=refused)
 
     # -- keys -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit.checks.runner import OnResult
 from cockpit.core import CheckRun, Cockpit
 from cockpit.cutover.engine import Engine, drift_report, settle_interrupted
 from cockpit.cutover.plan import ServicePlan
@@ -106,9 +107,10 @@ class Backend:
                 criteria=cockpit.criteria(phase_id),
             )
 
-    def audit(self, limit: int) -> list[dict[str, Any]]:
+    def audit(self, limit: int, contains: str = "") -> list[dict[str, Any]]:
+        """The newest `limit` events (that contain `contains`), searched through the whole journal."""
         with self._lock:
-            return self._current().audit(limit=limit)
+            return self._current().audit(limit=limit, contains=contains or None)
 
     def board(self) -> tuple[list[dict[str, Any]], dict[str, list[str] | None]]:
         """Each service's record and the drift findings (None: a server could not be asked)."""
@@ -121,10 +123,10 @@ class Backend:
 
     # -- phases -----------------------------------------------------------------------------
 
-    def check(self, phase_id: int) -> CheckRun:
+    def check(self, phase_id: int, on_result: OnResult | None = None) -> CheckRun:
         """Evaluate a phase's criteria; recorded when writing, shown only when reading."""
         with self._lock:
-            return self._current().check([phase_id])
+            return self._current().check([phase_id], on_result)
 
     def set_task(self, phase_id: int, task_id: str, done: bool, note: str) -> dict[str, Any]:
         with self._lock:
@@ -172,6 +174,30 @@ class Backend:
             self.engine.progress = progress
             (service,) = self.engine.services([name])
             return self.engine.finalize(service)
+
+    def resolve(self, name: str, mode: str, reason: str, progress: Progress) -> dict[str, Any]:
+        """Settle a service in needs_attention: adopt what the servers answer, or restore the before."""
+        with self._lock:
+            self.engine.progress = progress
+            (service,) = self.engine.services([name])
+            return self.engine.resolve(service, mode, reason)
+
+    # -- the audit trail of the screen's own failures ------------------------------------------
+
+    def record_error(self, where: str, message: str, *, refused: bool) -> bool:
+        """Journal a failure the operator was shown (`tui.error`); False when the store is read-only.
+
+        The engine journals its own refusals and outcomes; this keeps the ones that ended in the
+        screen (a refused key, an adapter that failed) in the trail too, so the audit tells the
+        whole night's story. The journal masks known secrets like every other event.
+        """
+        with self._lock:
+            if not self.writable:
+                return False
+            self._cockpit.store.record(
+                "tui.error", where, after={"error": message}, outcome="refused" if refused else "error"
+            )
+            return True
 
     # -- ending -----------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # annotations only: the engine and the adapters load after th
     from cockpit.core import CheckRun
     from cockpit.cutover.plan import ServicePlan
     from cockpit.project import Project
+    from cockpit.results import CheckResult
     from cockpit.tui.backend import Backend, PhaseView
     from cockpit.tui.board import ServiceRow
     from cockpit.tui.live import LiveStatus
@@ -64,6 +65,15 @@ class PhaseChanged(Message, bubble=False):
 
 
 @dataclass
+class CriterionChecked(Message, bubble=False):
+    """One criterion of a running check came back: `done` of `total` evaluated so far."""
+
+    result: CheckResult
+    done: int
+    total: int
+
+
+@dataclass
 class ChecksRan(Message, bubble=False):
     """A phase's criteria were evaluated (and recorded, when the store is writable)."""
 
@@ -105,6 +115,7 @@ class PlanReady(Message, bubble=False):
 
 @dataclass
 class AuditLoaded(Message, bubble=False):
-    """The newest events of the journal, newest first."""
+    """The newest events of the journal (holding `contains`, when given), newest first."""
 
     events: list[dict[str, Any]]
+    contains: str = ""

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import DataTable
 
 from cockpit.tui.screens.audit import AuditScreen
-from tests.tui.conftest import SIZE, World, screen_text, settle
+from tests.tui.conftest import SIZE, World, screen_text, settle, wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -40,3 +40,27 @@ async def test_slash_filters_the_journal(world: World) -> None:
         table = pilot.app.screen.query_one("#events", DataTable)
         assert table.row_count == 1
         assert "phase.overridden" in screen_text(pilot) and "criterion.attested" not in screen_text(pilot)
+
+
+async def test_the_filter_searches_the_whole_journal_not_only_the_newest_events(world: World) -> None:
+    from cockpit.tui.screens.audit import LIMIT
+
+    def history(cockpit) -> None:
+        cockpit.override(1, "vlans done by hand")  # the one event the filter must find
+        for n in range(LIMIT + 50):  # then more events than the screen loads
+            cockpit.store.record("bench.note", str(n), after={"n": n})
+
+    world.prepare(history)
+    async with world.app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditScreen)
+        assert len(screen.events) == LIMIT and all(e["action"] == "bench.note" for e in screen.events)
+        await pilot.press("slash", *"overrid", "enter")
+        await settle(pilot)
+        await wait_until(pilot, lambda: screen._searched == "overrid")
+        await settle(pilot)
+        assert [e["action"] for e in screen.shown_events()] == ["phase.overridden"]
+        assert "whole journal" in screen_text(pilot)

@@ -68,6 +68,21 @@ async def test_x_runs_the_checks_and_records_their_results(world: World) -> None
         assert cockpit.audit(action="check.recorded")
 
 
+async def test_x_shows_each_criterion_as_it_comes_back(world: World, monkeypatch) -> None:
+    from cockpit.tui.widgets.activity import Activity
+
+    said: list[str] = []
+    start = Activity.start
+    monkeypatch.setattr(Activity, "start", lambda self, what: (said.append(what), start(self, what))[1])
+    async with world.app().run_test(size=SIZE) as pilot:
+        await open_phase_screen(pilot, 0)
+        await pilot.press("x")
+        await settle(pilot)
+    total = len(world.project.phases[0].criteria())
+    counts = [line.split(": ")[1].split(" criteria")[0] for line in said if " criteria (" in line]
+    assert counts == [f"{n}/{total}" for n in range(1, total + 1)]
+
+
 async def test_space_marks_the_selected_task_done_with_a_note_and_again_undone(world: World) -> None:
     world.prepare(lambda cockpit: cockpit.check([0]))
     async with world.app().run_test(size=SIZE) as pilot:

@@ -201,3 +201,65 @@ async def test_a_hangup_mid_cutover_compensates_then_exits(world: World) -> None
     v2 = world.address("immich", "v2")
     assert world.answers("immich.home.arpa") == {"adguard": [v2], "pihole": [v2]}
     assert world.service_state("immich") == "rolled_back"
+
+
+def into_needs_attention(world: World) -> None:
+    """immich in needs_attention: adguard refuses the compensation's writes, pihole the cutover's."""
+    open_phase(world, 4)
+    world.lab.faults.set_write_fault("adguard", "error", count=10, after=2)
+    world.lab.faults.set_write_fault("pihole", "error", count=1)
+    world.prepare(lambda cockpit: Engine(cockpit).cutover(Engine(cockpit).services(["immich"])))
+    world.lab.faults.clear()
+    assert world.service_state("immich") == "needs_attention"
+
+
+async def test_u_resolves_needs_attention_by_restoring_the_recorded_entries(world: World) -> None:
+    into_needs_attention(world)
+    v2 = world.address("immich", "v2")
+    async with world.app().run_test(size=SIZE) as pilot:
+        await board(pilot, "immich")
+        await pilot.press("u")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "TextPrompt")
+        await pilot.press(*"adguard was restarted, put it back")
+        await pilot.press("enter")
+        await settle(pilot)
+    assert world.service_state("immich") == "rolled_back"
+    for name in ("immich.home.arpa", "photos.home.arpa"):
+        assert world.answers(name) == {"adguard": [v2], "pihole": [v2]}
+    with world.cockpit(write=False) as cockpit:
+        assert "adguard was restarted" in str(cockpit.store.service_record("immich"))
+
+
+async def test_a_adopts_what_the_servers_answer_and_refuses_when_they_disagree(world: World) -> None:
+    into_needs_attention(world)
+    async with world.app().run_test(size=SIZE) as pilot:
+        screen = await board(pilot, "immich")
+        assert screen.check_action("adopt", ()) and screen.check_action("restore", ())
+        await pilot.press("a", *"fixed by hand tonight", "enter")
+        await settle(pilot)
+        assert "REFUSED" in screen_text(pilot) and "neither all v2 nor all v3" in screen_text(pilot)
+        assert world.service_state("immich") == "needs_attention"
+        world.lab.reset()  # the operator puts v2 back on every server by hand
+        await pilot.press("a", *"v2 restored by hand", "enter")
+        await settle(pilot)
+    assert world.service_state("immich") == "rolled_back"
+    with world.cockpit(write=False) as cockpit:
+        errors = cockpit.audit(action="tui.error")
+    assert errors and errors[-1]["outcome"] == "refused" and "neither all v2" in str(errors[-1]["after"])
+
+
+async def test_adopt_and_restore_are_hidden_unless_the_service_needs_attention(world: World) -> None:
+    async with world.app().run_test(size=SIZE) as pilot:
+        screen = await board(pilot, "immich")
+        assert screen.check_action("adopt", ()) is False and screen.check_action("restore", ()) is False
+
+
+async def test_a_refusal_on_screen_is_also_in_the_audit_trail(world: World) -> None:
+    async with world.app().run_test(size=SIZE) as pilot:
+        await board(pilot, "immich")
+        await pilot.press("c")  # phase 4 is not open: the gate refuses
+        await settle(pilot)
+    with world.cockpit(write=False) as cockpit:
+        (event,) = cockpit.audit(action="tui.error")  # once: shown once, journaled once
+    assert event["outcome"] == "refused" and "phase 4" in event["after"]["error"]
+    assert event["subject"].startswith("ServicesScreen.")

@@ -14,26 +14,23 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from cockpit.core import event_words
 from cockpit.tui.messages import AuditLoaded
 from cockpit.tui.screens.base import CockpitScreen
 from cockpit.tui.text import redact, safe, when
 from cockpit.tui.widgets.filterbar import FilterBar
 
 LIMIT = 1000
+SEARCH_AFTER_S = 0.3
 COLUMNS = (("#", 6), ("Time", 19), ("Operator", 12), ("Action", 22), ("Subject", 18), ("Outcome", 8))
 
 
 def _operator(event: dict[str, Any]) -> str:
     who = event.get("operator") or {}
     return str(who.get("user", "?")) if isinstance(who, dict) else str(who)
-
-
-def _words(event: dict[str, Any]) -> str:
-    return " ".join(
-        [_operator(event), event["action"], str(event["subject"]), str(event.get("outcome"))]
-    ).lower()
 
 
 def event_detail(event: dict[str, Any]) -> Text:
@@ -62,10 +59,12 @@ class AuditScreen(CockpitScreen):
         super().__init__()
         self.events: list[dict[str, Any]] = []
         self.word_filter = ""
+        self._searched = ""  # the filter the loaded events were searched for in the whole journal
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(Text(f"Audit: the journal, newest first (the last {LIMIT} events)"), classes="title")
+        yield Static(self._title(), id="audit-title", classes="title")
         yield FilterBar(id="filter")
         yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(classes="detail"):
@@ -84,18 +83,33 @@ class AuditScreen(CockpitScreen):
     def action_reload(self) -> None:
         self.reload()
 
+    def _title(self) -> Text:
+        if self._searched:
+            return Text(f"Audit: the newest {LIMIT} events of the whole journal with '{self._searched}'")
+        return Text(f"Audit: the journal, newest first (the last {LIMIT} events; / searches all of it)")
+
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_events(self) -> None:
         assert self.backend is not None
-        self.post_message(AuditLoaded(self.backend.audit(LIMIT)))
+        wanted = self.word_filter
+        self.post_message(AuditLoaded(self.backend.audit(LIMIT, wanted), wanted))
 
     def on_audit_loaded(self, message: AuditLoaded) -> None:
         self.events = message.events
+        self._searched = message.contains
+        self.query_one("#audit-title", Static).update(self._title())
         self._redraw()
 
     def shown_events(self) -> list[dict[str, Any]]:
+        """The loaded events that hold the filter: at once while typing, before the journal is searched."""
         wanted = self.word_filter.lower()
-        return [e for e in self.events if wanted in _words(e)]
+        return [e for e in self.events if wanted in event_words(e)]
+
+    def _search_soon(self) -> None:
+        """Search the whole journal for the filter once typing pauses (the newest LIMIT hits)."""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_AFTER_S, self.reload)
 
     def _redraw(self) -> None:
         table = self.query_one("#events", DataTable)
@@ -130,10 +144,12 @@ class AuditScreen(CockpitScreen):
         if event.input.id == "filter":
             self.word_filter = event.value.strip()
             self._redraw()
+            self._search_soon()
 
     def on_filter_bar_done(self, message: FilterBar.Done) -> None:
         self.word_filter = message.value
         self._redraw()
+        self._search_soon()
         table = self.query_one("#events", DataTable)
         table.focus()
         table.move_cursor(row=0)

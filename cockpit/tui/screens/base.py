@@ -88,7 +88,9 @@ class CockpitScreen(Screen[None]):
             self.activity.stop()
         if event.state == WorkerState.ERROR:
             error = event.worker.error
-            self.failed(redact(str(error) or type(error).__name__))
+            message = redact(str(error) or type(error).__name__)
+            self.cockpit.journal_error(f"{type(self).__name__}.{event.worker.name}", message, error)
+            self.failed(message)
         self.refresh_bindings()
 
     def workers_running(self, group: str) -> bool:

@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from cockpit.core import MIN_REASON
-from cockpit.tui.messages import ChecksRan, PhaseChanged, PhaseLoaded
+from cockpit.tui.messages import ChecksRan, CriterionChecked, PhaseChanged, PhaseLoaded
 from cockpit.tui.screens.base import OPERATION
 from cockpit.tui.screens.dialogs import TextPrompt
 from cockpit.tui.screens.phase_detail import criterion_detail, task_detail
@@ -197,6 +197,19 @@ class PhaseScreen(PhaseWorkers):
     def on_phase_changed(self, message: PhaseChanged) -> None:
         self.notify(message.summary, severity="information" if message.ok else "error")
         self.reload()
+
+    def on_criterion_checked(self, message: CriterionChecked) -> None:
+        """Progress of `x`: the count in the activity line, the row's result as soon as it is known."""
+        result = message.result
+        words = OUTCOME_LABELS[result.result]
+        self.activity.start(
+            f"checking phase {self.phase_id}: {message.done}/{message.total} criteria ({result.criterion}: {words})"
+        )
+        key = f"{result.kind}:{result.criterion}"
+        table = self.query_one("#items", DataTable)
+        if key in table.rows:
+            table.update_cell(key, "Result", Text(words, style=OUTCOME_STYLES[result.result]))
+            table.update_cell(key, "When", when(result.evaluated_at))
 
     def on_checks_ran(self, message: ChecksRan) -> None:
         run = message.run

@@ -6,10 +6,15 @@ into a notification and a reload; an error ends in the screen's one error handle
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 
-from cockpit.tui.messages import ChecksRan, PhaseChanged, PhaseLoaded
+from cockpit.tui.messages import ChecksRan, CriterionChecked, PhaseChanged, PhaseLoaded
 from cockpit.tui.screens.base import OPERATION, CockpitScreen
+
+if TYPE_CHECKING:
+    from cockpit.results import CheckResult
 
 
 class PhaseWorkers(CockpitScreen):
@@ -23,7 +28,10 @@ class PhaseWorkers(CockpitScreen):
 
     @work(thread=True, group=OPERATION, exit_on_error=False)
     def run_checks(self) -> None:
-        self.post_message(ChecksRan(self.phase_id, self._backend().check(self.phase_id)))
+        def heard(result: CheckResult, done: int, total: int) -> None:
+            self.post_message(CriterionChecked(result, done, total))
+
+        self.post_message(ChecksRan(self.phase_id, self._backend().check(self.phase_id, heard)))
 
     @work(thread=True, group=OPERATION, exit_on_error=False)
     def run_task(self, task: str) -> None:

@@ -99,7 +99,12 @@ def alerts(rows: list[ServiceRow], live: LiveStatus | None, refusal: str) -> lis
         lines.append(safe(f"REFUSED: {refusal}", ALARM))
     attention = [r.name for r in rows if r.needs_attention]
     if attention:
-        lines.append(Text(f"NEEDS ATTENTION: {', '.join(attention)} (r rolls back)", style=ALARM))
+        lines.append(
+            Text(
+                f"NEEDS ATTENTION: {', '.join(attention)} (r or u restores, a adopts what is live)",
+                style=ALARM,
+            )
+        )
     drifted = [r.name for r in rows if r.drifted]
     if drifted:
         lines.append(

@@ -28,6 +28,7 @@ GOOD = {
     "rollback": ("rolled_back", "planned", "ready"),
     "verify": ("cut_over", "ready", "planned", "rolled_back", "finalized"),
     "finalize": ("finalized",),
+    "resolve": ("cut_over", "rolled_back", "planned", "ready"),
 }
 
 
@@ -77,6 +78,10 @@ class ServiceWorkers(CockpitScreen):
     @work(thread=True, group=OPERATION, exit_on_error=False)
     def finalize(self, name: str) -> None:
         self._done("finalize", [self._backend().finalize(name, self._progress)])
+
+    @work(thread=True, group=OPERATION, exit_on_error=False)
+    def resolve(self, name: str, mode: str, reason: str) -> None:
+        self._done("resolve", [self._backend().resolve(name, mode, reason, self._progress)])
 
     def _confirm_in_ui(self, plans: list[ServicePlan]) -> bool:
         """Called by the engine in this worker's thread: show the plan, wait for `y` or `n`."""

@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
+from cockpit.core import MIN_REASON
 from cockpit.cutover.states import CUTOVER_FROM, ROLLBACK_FROM
 from cockpit.tui.board import ServiceRow
 from cockpit.tui.messages import BoardLoaded, OperationDone, PlanReady, ServiceProgress
 from cockpit.tui.screens.base import OPERATION
-from cockpit.tui.screens.dialogs import Confirm, TextView
+from cockpit.tui.screens.dialogs import Confirm, TextPrompt, TextView
 from cockpit.tui.screens.service_rows import COLUMNS, alerts, cells, detail
 from cockpit.tui.screens.service_work import ServiceWorkers
 from cockpit.tui.text import plan_text
@@ -34,7 +35,7 @@ class ServicesScreen(ServiceWorkers):
     """One row per DNS cutover."""
 
     TITLE = "Services"
-    WRITES = frozenset({"cutover", "rollback", "verify", "finalize", "rollback_all"})
+    WRITES = frozenset({"cutover", "rollback", "verify", "finalize", "rollback_all", "adopt", "restore"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "rollback", "Roll back", id="services.rollback"),
         Binding("c", "cutover", "Cut over", id="services.cutover"),
@@ -42,6 +43,8 @@ class ServicesScreen(ServiceWorkers):
         Binding("v", "verify", "Verify", id="services.verify"),
         Binding("f", "finalize", "Finalize", id="services.finalize"),
         Binding("R", "rollback_all", "Roll back all", id="services.rollback_all"),
+        Binding("a", "adopt", "Adopt live", id="services.adopt"),
+        Binding("u", "restore", "Restore before", id="services.restore"),
         Binding("slash", "filter", "Filter", key_display="/", id="services.filter"),
         Binding("f5", "reload", "Refresh", show=False, id="services.refresh"),
     ]
@@ -148,7 +151,7 @@ class ServicesScreen(ServiceWorkers):
         self.app.push_screen(TextView(f"Plan: {names} (changes nothing)", plan_text(message.plans)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
+        # CockpitScreen's handler runs too: Textual calls the handler of every class in the MRO.
         if event.worker.is_finished and not self.workers_running(OPERATION) and self.busy:
             self.busy.clear()
             self._redraw()
@@ -193,6 +196,8 @@ class ServicesScreen(ServiceWorkers):
             "cutover": row.state in CUTOVER_FROM,
             "rollback": row.state in ROLLBACK_FROM,
             "finalize": row.state == "cut_over",
+            "adopt": row.state == "needs_attention",
+            "restore": row.state == "needs_attention",
         }.get(action, True)
 
     def _start(self, what: str) -> str:
@@ -214,6 +219,34 @@ class ServicesScreen(ServiceWorkers):
 
     def action_finalize(self) -> None:
         self.finalize(self._start("finalizing"))
+
+    def action_adopt(self) -> None:
+        """needs_attention, settled by taking what every server answers now as the truth (all v2 or all v3)."""
+        self._ask_resolve(
+            "adopt",
+            "Adopt what the DNS servers answer now",
+            "The servers are not changed: cockpit records the service as cut over (all answer v3) or "
+            "rolled back (all answer v2); refused when they disagree. A typed reason, audited.",
+        )
+
+    def action_restore(self) -> None:
+        """needs_attention, settled by putting back the entries recorded before the cutover."""
+        self._ask_resolve(
+            "restore",
+            "Restore the entries recorded before the cutover",
+            "Every DNS server gets back what it had before, as a rollback does. A typed reason, audited.",
+        )
+
+    def _ask_resolve(self, mode: str, title: str, hint: str) -> None:
+        name = self.selected() or ""
+
+        def answered(reason: str | None) -> None:
+            if reason:
+                self.activity.start(f"resolving {name} ({mode})")
+                self.resolve(name, mode, reason)
+
+        prompt = TextPrompt(f"{title}: {name}", hint, minimum=MIN_REASON)
+        self.app.push_screen(prompt, answered)
 
     def action_rollback_all(self) -> None:
         names = [r.name for r in self.rows.values() if r.state in ROLLBACK_FROM]
