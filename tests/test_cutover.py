@@ -297,7 +297,11 @@ def test_finalize_after_the_grace_period_and_never_roll_back_a_finalized_service
     run("cutover", "sonarr", "--yes")
     code, result, _ = run.json("rollback", "--all")
     by_name = {s["service"]: s for s in result["services"]}
-    assert code == 1 and by_name["immich"]["state"] == "finalized" and "not rolled back" in by_name["immich"]["reason"]
+    assert (
+        code == 1
+        and by_name["immich"]["state"] == "finalized"
+        and "not rolled back" in by_name["immich"]["reason"]
+    )
     assert by_name["sonarr"]["state"] == "rolled_back", "a finalized service never stops the others' rollback"
     assert run.answers("immich.home.arpa")["adguard"] == ["127.30.0.10"], "finalize never removes the rewrite"
 
@@ -358,9 +362,13 @@ def test_a_phase_6_move_waits_for_the_move_it_follows_and_then_takes_over_its_na
     assert code == 0 and result["services"][0]["state"] == "cut_over"
     assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.60"], "pihole": ["127.30.0.60"]}
     status = run.json("status")[1]
-    assert all(s["drift"] == [] for s in status["services"] if s["cutover"] == "dns"), "the hand-over is not drift"
+    assert all(s["drift"] == [] for s in status["services"] if s["cutover"] == "dns"), (
+        "the hand-over is not drift"
+    )
     run("rollback", "immich-k3s")
-    assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}, "back to Docker"
+    assert run.answers("photos.home.arpa") == {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}, (
+        "back to Docker"
+    )
 
 
 def test_a_finalize_verifies_first(run):
@@ -381,7 +389,8 @@ def test_rolling_back_a_move_its_phase_6_follower_moved_on_waits_for_the_followe
     assert code == 1 and "roll grafana-k3s back first" in result["services"][0]["reason"]
     code, result, _ = run.json("rollback", "--all")
     assert code == 0 and {s["state"] for s in result["services"] if s["service"].startswith("grafana")} <= {
-        "rolled_back"}
+        "rolled_back"
+    }
     assert run.answers("grafana.home.arpa") == {"adguard": ["127.20.0.10"], "pihole": ["127.20.0.10"]}
 
 
@@ -403,6 +412,7 @@ def test_a_late_write_after_a_timeout_is_read_back_not_lost(run):
     code, result, _ = run.json("cutover", "sonarr", "--yes")
     state = result["services"][0]["state"]
     answers = run.answers("sonarr.home.arpa")
-    assert (state, answers) in (("cut_over", {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}),
-                                ("rolled_back", {"adguard": ["127.20.0.10"], "pihole": ["127.20.0.10"]})), (
-        state, answers)
+    assert (state, answers) in (
+        ("cut_over", {"adguard": ["127.30.0.10"], "pihole": ["127.30.0.10"]}),
+        ("rolled_back", {"adguard": ["127.20.0.10"], "pihole": ["127.20.0.10"]}),
+    ), (state, answers)

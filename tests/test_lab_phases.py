@@ -69,7 +69,11 @@ FAULTS = [
     (lambda lab: lab.faults.set_host_fault("split-filesystems"), 2, ["downloads-media-same-filesystem"]),
     (lambda lab: lab.faults.set_host_down("nas-prod-01"), 2, ["nas-bare-metal", "array-started"]),
     (lambda lab: lab.proxmox.degrade_mirror("pve-prod-01"), 3, ["primary-boot-mirror"]),
-    (lambda lab: lab.proxmox.set_node_online("pve-prod-02", False), 3, ["secondary-online", "cluster-quorate"]),
+    (
+        lambda lab: lab.proxmox.set_node_online("pve-prod-02", False),
+        3,
+        ["secondary-online", "cluster-quorate"],
+    ),
     (lambda lab: lab.faults.set_down("proxmox"), 3, ["primary-online", "primary-boot-mirror"]),
     (lambda lab: lab.faults.set_errors("proxmox", 50), 3, ["cluster-quorate"]),
     (lambda lab: lab.faults.set_v3_down("immich"), 4, ["immich-answers"]),
@@ -77,8 +81,12 @@ FAULTS = [
 ]
 
 
-@pytest.mark.parametrize(("breaker", "phase", "criteria"), FAULTS, ids=[f"phase{f[1]}-{f[2][0]}" for f in FAULTS])
-def test_a_faulted_lab_fails_or_errors_the_matching_criteria_never_passes(lab, check, breaker, phase, criteria):
+@pytest.mark.parametrize(
+    ("breaker", "phase", "criteria"), FAULTS, ids=[f"phase{f[1]}-{f[2][0]}" for f in FAULTS]
+)
+def test_a_faulted_lab_fails_or_errors_the_matching_criteria_never_passes(
+    lab, check, breaker, phase, criteria
+):
     running, _ = lab
     breaker(running)
     results = check(phase)

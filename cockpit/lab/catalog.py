@@ -32,6 +32,8 @@ class LabService:
     phase: int = 4
     cutover: str = "dns"
     follows: str | None = None
+    platform: str = "docker"  # what runs it on v3 (the inventory's `platform`)
+    shares: tuple[str, ...] = ()  # the NAS shares it mounts
 
 
 ADGUARD_HOST = "127.30.0.53"
@@ -64,9 +66,16 @@ SERVICES = (
         "127.20.0.11",
         "127.30.0.10",
         "/api/server/ping",
+        shares=("photos",),
     ),
     LabService(
-        "authentik", "Authentik", ("auth.home.arpa",), "127.20.0.10", "127.30.0.11", "/-/health/live/"
+        "authentik",
+        "Authentik",
+        ("auth.home.arpa",),
+        "127.20.0.10",
+        "127.30.0.11",
+        "/-/health/live/",
+        platform="vm",
     ),
     LabService(
         "plex",
@@ -76,11 +85,19 @@ SERVICES = (
         "127.30.0.20",
         "/identity",
         cutover="manual",
+        platform="lxc",
+        shares=("data",),
     ),
-    LabService("sonarr", "Sonarr", ("sonarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
-    LabService("radarr", "Radarr", ("radarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
+    LabService(
+        "sonarr", "Sonarr", ("sonarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping", shares=("data",)
+    ),
+    LabService(
+        "radarr", "Radarr", ("radarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping", shares=("data",)
+    ),
     LabService("prowlarr", "Prowlarr", ("prowlarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/ping"),
-    LabService("bazarr", "Bazarr", ("bazarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/"),
+    LabService(
+        "bazarr", "Bazarr", ("bazarr.home.arpa",), "127.20.0.10", "127.30.0.10", "/", shares=("data",)
+    ),
     LabService(
         "qbittorrent",
         "qBittorrent",
@@ -88,6 +105,7 @@ SERVICES = (
         "127.20.0.10",
         "127.30.0.10",
         "/",
+        shares=("data",),
     ),
     LabService(
         "overseerr", "Overseerr", ("requests.home.arpa",), "127.20.0.10", "127.30.0.10", "/api/v1/status"
@@ -105,6 +123,7 @@ SERVICES = (
         "/api/server/ping",
         phase=6,
         follows="immich",
+        platform="kubernetes",
     ),
     LabService(
         "authentik-k3s",
@@ -115,6 +134,7 @@ SERVICES = (
         "/-/health/live/",
         phase=6,
         follows="authentik",
+        platform="kubernetes",
     ),
     LabService(
         "grafana-k3s",
@@ -125,6 +145,7 @@ SERVICES = (
         "/api/health",
         phase=6,
         follows="grafana",
+        platform="kubernetes",
     ),
 )
 
@@ -204,13 +225,14 @@ class LabVlan:
     name: str
     subnet: str  # the design's subnets: data only, never contacted
     gateway: str
+    purpose: str = "other"  # the inventory's VLAN purpose
 
 
 VLANS = (
-    LabVlan(10, "Management", "192.168.10.0/24", "192.168.10.1"),
-    LabVlan(20, "Trusted", "192.168.20.0/24", "192.168.20.1"),
-    LabVlan(30, "Services", "192.168.30.0/24", "192.168.30.1"),
-    LabVlan(40, "IoT", "192.168.40.0/24", "192.168.40.1"),
+    LabVlan(10, "Management", "192.168.10.0/24", "192.168.10.1", "management"),
+    LabVlan(20, "Trusted", "192.168.20.0/24", "192.168.20.1", "trusted"),
+    LabVlan(30, "Services", "192.168.30.0/24", "192.168.30.1", "services"),
+    LabVlan(40, "IoT", "192.168.40.0/24", "192.168.40.1", "iot"),
 )
 
 
@@ -232,3 +254,147 @@ FIREWALL = (
     LabFlow(30, 10, False),
     LabFlow(40, "any", False),
 )
+
+
+# -- the facts the principles linter reads (`cockpit lint`) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class LabShare:
+    """A share of the NAS: the filesystem it lives on and what it holds."""
+
+    name: str
+    filesystem: str  # Unraid's parity "array", or the ZFS mirror pool "apps"
+    purpose: tuple[str, ...]
+    path: str
+    host: str = "nas-prod-01"
+
+
+SHARES = (
+    # One data share: downloads and media on one filesystem, written straight to the parity array.
+    LabShare("data", "array", ("downloads", "media"), "/mnt/user/data"),
+    LabShare("photos", "array", ("photos",), "/mnt/user/photos"),
+    LabShare("backups", "array", ("backups",), "/mnt/user/backups"),
+    LabShare("apps", "apps", ("apps",), "/mnt/apps"),
+)
+
+# Guests stop with their node; the nodes stop before the NAS, which stops last.
+SHUTDOWN_ORDER = ("pve-prod-02", "pve-prod-01", "nas-prod-01")
+
+_DOCKER = "On docker-prod-01: docker compose -f /opt/stacks/{stack}/compose.yaml"
+_PBS = "Proxmox Backup Server backs up docker-prod-01 nightly (pbs-prod-01)"
+_K3S_ROLLBACK = (
+    "cockpit rollback {name}: both DNS servers point the name back at {earlier}'s v3 address; keep "
+    "that copy running with its jobs paused until you finalize."
+)
+
+
+def _docker_runbook(stack: str, backup: str, restore: str) -> dict[str, str]:
+    """The runbook of a stack on the Docker VM: compose up and down, PBS plus the stack's own backup."""
+    return {
+        "start": f"{_DOCKER.format(stack=stack)} up -d",
+        "stop": f"{_DOCKER.format(stack=stack)} down",
+        "backup": f"{_PBS}; {backup}",
+        "restore": restore,
+        "rollback": "cockpit rollback {name}: both DNS servers answer the v2 address again; v2 keeps running.",
+    }
+
+
+def _arr_runbook(stack: str) -> dict[str, str]:
+    return _docker_runbook(
+        stack,
+        f"the app's own scheduled backup zip lands in /opt/appdata/{stack}/Backups.",
+        f"Stop the stack, restore /opt/appdata/{stack} from the backup zip (System > Backup), start it; "
+        "the data share needs no restore.",
+    )
+
+
+def _k3s_runbook(app: str, backup: str, restore: str) -> dict[str, str]:
+    return {
+        "start": f"kubectl -n {app} scale deployment --all --replicas=1",
+        "stop": f"kubectl -n {app} scale deployment --all --replicas=0",
+        "backup": backup,
+        "restore": restore,
+        "rollback": _K3S_ROLLBACK,
+    }
+
+
+_RUNBOOKS: dict[str, dict[str, str]] = {
+    "immich": _docker_runbook(
+        "immich",
+        "a nightly pg_dumpall of the immich database goes to /mnt/user/backups/immich; the library lives "
+        "on the photos share.",
+        "Recreate the stack, load the latest dump with psql into an empty database, then start the "
+        "server; the photos share needs no restore.",
+    ),
+    "authentik": {
+        "start": "On auth-prod-01 (its own VM): docker compose -f /opt/authentik/compose.yaml up -d",
+        "stop": "On auth-prod-01: docker compose -f /opt/authentik/compose.yaml down; logins fail until it is back",
+        "backup": "Proxmox Backup Server backs up auth-prod-01 nightly; a pg_dump of its database goes to "
+        "/mnt/user/backups/authentik.",
+        "restore": "Restore auth-prod-01 from Proxmox Backup Server; log in with the local break-glass "
+        "accounts on Proxmox and the NAS while it is down.",
+        "rollback": "Last to cut over. cockpit rollback authentik: both DNS servers answer the v2 address "
+        "again; keep local break-glass accounts on Proxmox, the NAS and Authentik.",
+    },
+    "plex": {
+        "start": "pct start for Plex's LXC (the one with the QuickSync iGPU passed through)",
+        "stop": "pct shutdown for Plex's LXC; streams stop, the data share is untouched",
+        "backup": "Proxmox Backup Server backs up the LXC, the Plex database and metadata included.",
+        "restore": "Restore the LXC from Proxmox Backup Server and re-mount the data share read-only.",
+        "rollback": "Point the UDM SE port forward WAN TCP 32400 back at Plex's v2 address (the move is "
+        "by port forward, not DNS).",
+    },
+    "sonarr": _arr_runbook("sonarr"),
+    "radarr": _arr_runbook("radarr"),
+    "prowlarr": _arr_runbook("prowlarr"),
+    "bazarr": _arr_runbook("bazarr"),
+    "qbittorrent": _docker_runbook(
+        "qbittorrent",
+        "/opt/appdata/qbittorrent (settings and .fastresume files) is in the VM backup; downloads live on "
+        "the data share.",
+        "Restore /opt/appdata/qbittorrent from the VM backup and start it; torrents recheck and resume "
+        "seeding from the data share.",
+    ),
+    "overseerr": _docker_runbook(
+        "overseerr",
+        "/opt/appdata/overseerr/db is in the VM backup.",
+        "Restore /opt/appdata/overseerr from the VM backup and start it.",
+    ),
+    "grafana": _docker_runbook(
+        "monitoring",
+        "dashboards and alert rules are exported to git; /opt/appdata/grafana is in the VM backup.",
+        "Restore /opt/appdata/grafana from the VM backup, or start fresh and import the exported "
+        "dashboards and alert rules.",
+    ),
+    "homepage": _docker_runbook(
+        "homepage",
+        "its YAML config is in git.",
+        "Recreate the stack from git and start it.",
+    ),
+    "immich-k3s": _k3s_runbook(
+        "immich",
+        "Longhorn snapshots of its volumes, backed up to the NAS's apps pool; the pg_dumpall job keeps "
+        "running in the cluster.",
+        "Restore the database volume from its Longhorn backup, or load the latest dump; the photos share "
+        "needs no restore.",
+    ),
+    "authentik-k3s": _k3s_runbook(
+        "authentik",
+        "Longhorn backups of its database volume to the NAS's apps pool, and a nightly pg_dump.",
+        "Restore the database volume from Longhorn; while it is down, use the local break-glass accounts.",
+    ),
+    "grafana-k3s": _k3s_runbook(
+        "monitoring",
+        "Dashboards and alert rules exported to git; Longhorn backups of its volume.",
+        "Redeploy from git and restore the volume from Longhorn.",
+    ),
+}
+
+
+def runbook(service: LabService) -> dict[str, str]:
+    """The service's runbook: start, stop, backup, restore and rollback, with its names filled in."""
+    earlier = service.follows or ""
+    return {
+        key: text.format(name=service.name, earlier=earlier) for key, text in _RUNBOOKS[service.name].items()
+    }

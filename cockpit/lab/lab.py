@@ -273,6 +273,7 @@ def render_config(lab: Lab) -> str:
             f"address = {_q(host.address)}",
             f"vlan = {host.vlan}",
             f"description = {_q(host.description)}",
+            *_host_facts(host),
         ]
     for name, kind, role, sim, user in (
         ("adguard", "adguard", "primary", lab.adguard, "cockpit"),
@@ -303,6 +304,7 @@ def render_config(lab: Lab) -> str:
         f"ups = {_q(catalog.UPS_NAME)}",
         f"username = {_q(NUT_USER)}",
         f"password = {{ file = {_q(lab._secret_file('nut'))} }}",
+        f"shutdown_order = {_q(list(catalog.SHUTDOWN_ORDER))}",
         "",
         "[unifi]",
         f"api_url = {_q(lab.unifi.url)}",
@@ -310,6 +312,8 @@ def render_config(lab: Lab) -> str:
         f"password = {{ file = {_q(lab._secret_file('unifi'))} }}",
         f"api_key = {{ file = {_q(lab._secret_file('unifi-api-key'))} }}",
         f"tls = {{ fingerprint = {_q(lab.unifi.fingerprint)} }}",
+        *_network_facts(),
+        *_share_facts(),
     ]
     for binding in lab.bindings.values():
         service = binding.service
@@ -324,5 +328,61 @@ def render_config(lab: Lab) -> str:
             f"cutover = {_q(service.cutover)}",
             f'health = {{ scheme = "http", port = {binding.port}, path = {_q(service.health_path)}, '
             "expect_status = [200, 299] }",
+            f"platform = {_q(service.platform)}",
         ]
+        if service.shares:
+            lines.append(f"shares = {_q(list(service.shares))}")
+        lines += ["", "[services.runbook]"]
+        lines += [f"{key} = {_q(text)}" for key, text in catalog.runbook(service).items()]
     return "\n".join(lines) + "\n"
+
+
+def _host_facts(host: catalog.LabHost) -> list[str]:
+    """What the linter reads of a host, from the lab's Proxmox world: guests, nodes and their boot disks."""
+    guest = next((g for g in catalog.GUESTS if g.name == host.name), None)
+    if guest is not None:
+        kind = "vm" if guest.kind == "qemu" else "lxc"
+        return [f"kind = {_q(kind)}", f"hypervisor = {_q(guest.node)}"]
+    lines = ['kind = "bare-metal"']
+    node = next((n for n in catalog.NODES if n.name == host.name), None)
+    if node is not None:
+        disks = [disk.rsplit("/", 1)[-1].removesuffix("-part3") for disk in node.rpool_disks]
+        lines += [f"boot_disks = {_q(disks)}", f"boot_mirror = {_q(len(disks) > 1)}"]
+    return lines
+
+
+def _network_facts() -> list[str]:
+    """The design's VLANs and inter-VLAN policy, the same the UniFi simulator serves."""
+    lines: list[str] = []
+    for vlan in catalog.VLANS:
+        lines += [
+            "",
+            "[[vlans]]",
+            f"id = {vlan.vlan}",
+            f"name = {_q(vlan.name)}",
+            f"purpose = {_q(vlan.purpose)}",
+            f"subnet = {_q(vlan.subnet)}",
+        ]
+    lines += ["", "[firewall]", 'default = "deny"', "rules = ["]
+    for flow in catalog.FIREWALL:
+        ports = f", ports = {_q(list(flow.ports))}" if flow.ports else ""
+        action = "allow" if flow.allow else "deny"
+        lines.append(
+            f"  {{ from = {flow.source}, to = {_q(flow.destination)}, action = {_q(action)}{ports} }},"
+        )
+    return [*lines, "]"]
+
+
+def _share_facts() -> list[str]:
+    lines: list[str] = []
+    for share in catalog.SHARES:
+        lines += [
+            "",
+            "[[shares]]",
+            f"name = {_q(share.name)}",
+            f"host = {_q(share.host)}",
+            f"filesystem = {_q(share.filesystem)}",
+            f"purpose = {_q(list(share.purpose))}",
+            f"path = {_q(share.path)}",
+        ]
+    return lines
