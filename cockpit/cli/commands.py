@@ -270,9 +270,21 @@ COMMANDS: dict[str, Callable[[Project, argparse.Namespace], int]] = {
 
 
 def command(name: str) -> Callable[[Project, argparse.Namespace], int]:
-    """The function behind a subcommand; the cutover commands are imported only when one is named."""
+    """The function behind a subcommand; the other modules' commands are imported only when named."""
     if name in COMMANDS:
         return COMMANDS[name]
+    if name == "report":
+        from cockpit.cli.reportcmd import cmd_report
+
+        return cmd_report
+    if name == "lint":
+        from cockpit.cli.lintcmd import cmd_lint
+
+        return cmd_lint
+    if name == "decision":
+        from cockpit.cli.decisioncmd import cmd_decision
+
+        return cmd_decision
     from cockpit.cli.cutovercmd import COMMANDS as CUTOVER_COMMANDS
 
     return CUTOVER_COMMANDS[name]

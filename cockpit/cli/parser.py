@@ -144,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restore", action="store_true", help="restore the recorded before entries")
     p.add_argument("--reason", default="", help="why (audited)")
     add("reconcile", "settle changes interrupted by a crash against the live servers")
+    from cockpit.cli import decisioncmd, lintcmd, reportcmd  # they import this module: not at the top
+
+    reportcmd.add_parser(sub, [common])
+    lintcmd.add_parser(sub, parents=[common])
+    decisioncmd.add_parser(sub, parents=[common])
     add(
         "doctor",
         "each configured backend: reachable, authenticated, its version, what cockpit needs that it lacks",

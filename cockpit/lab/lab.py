@@ -20,6 +20,7 @@ from typing import Any
 from cockpit.lab import catalog
 from cockpit.lab.adguard import AdGuardSim
 from cockpit.lab.control import serve_control
+from cockpit.lab.decisions_seed import seed_decisions
 from cockpit.lab.faults import Faults
 from cockpit.lab.httpserver import LabHTTPServer
 from cockpit.lab.nut import NutSim
@@ -109,6 +110,7 @@ class Lab:
             self.stop()
             raise
         self.config_path = self._write_config()
+        seed_decisions(self.directory)  # the decisions log beside the config, drawn from the seed
         return self.describe()
 
     def _start_services(self) -> None:

@@ -19,6 +19,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
+from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from cockpit.errors import RefusedError
@@ -54,6 +55,7 @@ class CockpitApp(App[int]):
         "phases": PhasesScreen,
         "services": lambda: _services(),
         "audit": lambda: _audit(),
+        "decisions": lambda: _decisions(),
     }
     DEFAULT_MODE = "phases"
     COMMANDS: ClassVar[set[Any]] = {CockpitCommands}
@@ -61,6 +63,8 @@ class CockpitApp(App[int]):
         Binding("1", "switch_mode('phases')", "Phases", show=False, id="app.phases"),
         Binding("2", "switch_mode('services')", "Services", show=False, id="app.services"),
         Binding("3", "switch_mode('audit')", "Audit", show=False, id="app.audit"),
+        Binding("4", "switch_mode('decisions')", "Decisions", show=False, id="app.decisions"),
+        Binding("e", "export", "Export report", show=False, id="app.export"),
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -238,6 +242,17 @@ class CockpitApp(App[int]):
 
     # -- keys -------------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":  # the report reads the validated project and the store
+            return self.loaded and not isinstance(self.screen, ModalScreen)
+        return True
+
+    def action_export(self) -> None:
+        """`e`: the progress report, in a format and to a path the operator picks (on this machine)."""
+        from cockpit.tui.screens.export import ExportDialog
+
+        self.push_screen(ExportDialog(self.project))
+
     def action_help(self) -> None:
         from cockpit.tui.screens.help import HelpScreen  # screens beyond the first load when first used
 
@@ -291,6 +306,12 @@ def _services() -> CockpitScreen:
     from cockpit.tui.screens.services import ServicesScreen
 
     return ServicesScreen()
+
+
+def _decisions() -> CockpitScreen:
+    from cockpit.tui.screens.decisions import DecisionsScreen
+
+    return DecisionsScreen()
 
 
 def _audit() -> CockpitScreen:

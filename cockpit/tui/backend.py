@@ -18,7 +18,9 @@ from cockpit.checks.runner import OnResult
 from cockpit.core import CheckRun, Cockpit
 from cockpit.cutover.engine import Engine, drift_report, settle_interrupted
 from cockpit.cutover.plan import ServicePlan
+from cockpit.decisions import Decision
 from cockpit.gates import PhaseState
+from cockpit.lint import Finding
 from cockpit.models.inventory import Service
 from cockpit.models.phases import Phase
 from cockpit.project import Project
@@ -94,6 +96,14 @@ class Backend:
     def status(self) -> dict[str, Any]:
         with self._lock:
             return self._current().status()
+
+    def lint(self) -> list[Finding]:
+        """The principles linter's findings on the inventory, with the phases' states from the store."""
+        from cockpit.lint import lint
+
+        with self._lock:
+            states = self._current().states()
+        return lint(self.project, states)
 
     def phase_view(self, phase_id: int) -> PhaseView:
         with self._lock:
@@ -181,6 +191,16 @@ class Backend:
             self.engine.progress = progress
             (service,) = self.engine.services([name])
             return self.engine.resolve(service, mode, reason)
+
+    # -- the decisions log -----------------------------------------------------------------------
+
+    def add_decision(self, **fields: Any) -> Decision:
+        """Write a decision file beside the config and journal it (`decision.added`)."""
+        from cockpit.decisions import record_decision
+
+        with self._lock:
+            decision, _ = record_decision(self._cockpit, **fields)
+            return decision
 
     # -- the audit trail of the screen's own failures ------------------------------------------
 

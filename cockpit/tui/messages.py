@@ -6,7 +6,7 @@ worker updates itself on the UI thread. Most do not bubble: only the screen that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
@@ -14,6 +14,7 @@ from textual.message import Message
 if TYPE_CHECKING:  # annotations only: the engine and the adapters load after the first frame
     from cockpit.core import CheckRun
     from cockpit.cutover.plan import ServicePlan
+    from cockpit.lint import Finding
     from cockpit.project import Project
     from cockpit.results import CheckResult
     from cockpit.tui.backend import Backend, PhaseView
@@ -44,9 +45,10 @@ class LiveProbed(Message):
 
 @dataclass
 class PhasesLoaded(Message, bubble=False):
-    """Every phase's status, as `Cockpit.status()` reports it."""
+    """Every phase's status, as `Cockpit.status()` reports it, and the principles linter's findings."""
 
     status: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass

@@ -50,9 +50,32 @@ def redact(value: object) -> str:
     return REDACTOR.redact(text)
 
 
+# Typographic characters the seed and operators' notes use, which are East Asian "ambiguous"
+# width: some SSH clients draw them two cells wide and shift the rest of the line.
+PLAIN = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2026": "...",
+        "\u2192": "->",
+        "\u2190": "<-",
+        "\u00d7": "x",
+    }
+)
+
+
+def plain(text: str) -> str:
+    """The text with typographic quotes, dashes, ellipses and arrows in ASCII, as a terminal draws them."""
+    return text.translate(PLAIN)
+
+
 def safe(value: object, style: str = "") -> Text:
-    """A value ready for a widget: secrets masked, never interpreted as markup."""
-    return Text(redact(value), style=style)
+    """A value ready for a widget: secrets masked, never interpreted as markup, glyphs of one width."""
+    return Text(plain(redact(value)), style=style)
 
 
 def bar(done: int, total: int, width: int = 10) -> str:

@@ -155,3 +155,23 @@ async def test_read_only_dims_every_change_but_still_checks(world: World) -> Non
             await pilot.press("x")
             await settle(pilot)
             assert "not evaluated" in screen_text(pilot)
+
+
+async def test_the_phases_screen_shows_the_lint_findings_of_the_phase_at_hand(tmp_path) -> None:
+    """The seed's v2 inventory (no UPS, TrueNAS as a VM...): phase 0 is next, so its finding shows."""
+    from cockpit.configsource import EXAMPLE_CONFIG
+    from cockpit.project import load_project
+    from cockpit.tui.app import CockpitApp
+
+    project = load_project(str(EXAMPLE_CONFIG.with_name("v2.toml")), str(tmp_path / "state"))
+    async with CockpitApp(project).run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "LINT, phase 0: 1 error(s)" in text and "no-ups" in text
+        assert "nas-on-hypervisor" not in text, "phase 2's findings wait for phase 2"
+
+
+async def test_the_lint_line_is_hidden_when_the_phase_at_hand_is_clean(world: World) -> None:
+    async with world.app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "LINT" not in screen_text(pilot)

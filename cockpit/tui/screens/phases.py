@@ -6,7 +6,7 @@ progress fill in when the store answers. `enter` opens the selected phase.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -17,6 +17,9 @@ from textual.widgets import DataTable, Static
 from cockpit.tui.messages import PhasesLoaded
 from cockpit.tui.screens.base import CockpitScreen
 from cockpit.tui.text import STATE_STYLES, bar, safe
+
+if TYPE_CHECKING:
+    from cockpit.lint import Finding
 
 COLUMNS = (("#", 1), ("Phase", 22), ("State", 18), ("Tasks", 13), ("Criteria", 13))
 
@@ -45,6 +48,23 @@ def phase_summary(phase: dict[str, Any]) -> Text:
     return text
 
 
+def lint_lines(findings: list[Finding], active: list[int], shown: int = 2) -> Text:
+    """The linter's findings on the active phase: the worst first, then how many more."""
+    mine = [f for f in findings if f.phase in active]
+    text = Text()
+    if not mine:
+        return text
+    errors = sum(f.severity == "error" for f in mine)
+    head = f"LINT, phase {', '.join(map(str, sorted({f.phase for f in mine})))}: {errors} error(s), {len(mine) - errors} warning(s)"
+    text.append(head + " (cockpit lint: the fixes)\n", style="bold red" if errors else "bold yellow")
+    for finding in mine[:shown]:
+        text.append(safe(f"{finding.severity} {finding.rule} ({finding.subject}): {finding.message}\n"))
+    if len(mine) > shown:
+        text.append(f"... and {len(mine) - shown} more\n")
+    text.right_crop(1)
+    return text
+
+
 class PhasesScreen(CockpitScreen):
     """Every phase, one row each."""
 
@@ -60,7 +80,11 @@ class PhasesScreen(CockpitScreen):
 
     def compose(self) -> ComposeResult:
         yield from self.compose_top()
-        yield Static(Text("Phases  (enter: open, 2: services, 3: audit, ?: keys)"), classes="title")
+        yield Static(
+            Text("Phases  (enter: open, 2: services, 3: audit, 4: decisions, e: report, ?: keys)"),
+            classes="title",
+        )
+        yield Static(id="lint", classes="detail")
         yield DataTable(id="phases", cursor_type="row", zebra_stripes=True)
         yield Static(id="phase-summary", classes="detail")
         yield from self.compose_bottom()
@@ -86,7 +110,7 @@ class PhasesScreen(CockpitScreen):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_phases(self) -> None:
         assert self.backend is not None
-        self.post_message(PhasesLoaded(self.backend.status()))
+        self.post_message(PhasesLoaded(self.backend.status(), self.backend.lint()))
 
     def on_phases_loaded(self, message: PhasesLoaded) -> None:
         table = self.query_one("#phases", DataTable)
@@ -99,6 +123,12 @@ class PhasesScreen(CockpitScreen):
             table.update_cell(key, "Tasks", bar(phase["tasks_done"], phase["tasks_total"], 5))
             criteria = phase["criteria"]
             table.update_cell(key, "Criteria", bar(criteria["pass"], criteria["total"], 5))
+        phases = message.status["phases"]
+        active = [p["id"] for p in phases if p["state"] == "active"]
+        active = active or [p["id"] for p in phases if p["state"] == "ready"][:1]  # the one to start next
+        lint = self.query_one("#lint", Static)
+        lint.update(lint_lines(message.findings, active))
+        lint.display = any(f.phase in active for f in message.findings)
         self._show_summary()
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:

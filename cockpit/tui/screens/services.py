@@ -46,6 +46,7 @@ class ServicesScreen(ServiceWorkers):
         Binding("a", "adopt", "Adopt live", id="services.adopt"),
         Binding("u", "restore", "Restore before", id="services.restore"),
         Binding("slash", "filter", "Filter", key_display="/", id="services.filter"),
+        Binding("enter", "detail", "Detail", show=False, id="services.detail"),
         Binding("f5", "reload", "Refresh", show=False, id="services.refresh"),
     ]
 
@@ -183,6 +184,8 @@ class ServicesScreen(ServiceWorkers):
     def can(self, action: str) -> bool:
         if action in ("filter", "reload"):
             return True
+        if action == "detail":
+            return self.selected() is not None
         if self.backend is None or not self.rows:
             return False
         if action == "rollback_all":
@@ -204,6 +207,18 @@ class ServicesScreen(ServiceWorkers):
         name = self.selected() or ""
         self.activity.start(f"{what} {name}")
         return name
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        """`enter`: the selected service's facts and its runbook (start, stop, backup, restore, rollback)."""
+        from cockpit.tui.screens.service_detail import ServiceDetailScreen
+
+        name = self.selected()
+        service = self.cockpit.project.config.service(name) if name else None
+        if service is not None:
+            self.app.push_screen(ServiceDetailScreen(service, self.rows.get(name or "")))
 
     def action_plan(self) -> None:
         self.make_plan(self._start("planning"))

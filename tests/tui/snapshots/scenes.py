@@ -108,6 +108,20 @@ async def _help(pilot: Pilot[Any]) -> None:
     assert isinstance(pilot.app.screen, HelpScreen)
 
 
+async def _decisions(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    assert type(pilot.app.screen).__name__ == "DecisionsScreen"
+
+
+async def _detail(pilot: Pilot[Any]) -> None:
+    await _services(pilot)
+    await pilot.press("enter")  # immich, in needs_attention: its runbook's rollback matters now
+    await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ServiceDetailScreen")
+    await settle(pilot)
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
@@ -124,5 +138,7 @@ SCENES = {
         Scene("confirm", prepare_mid_migration, _confirm),
         Scene("audit", prepare_mid_migration, _audit),
         Scene("help", prepare_mid_migration, _help),
+        Scene("decisions", prepare_mid_migration, _decisions),
+        Scene("detail", prepare_mid_migration, _detail),
     )
 }
