@@ -65,6 +65,7 @@ class CockpitApp(App[int]):
         Binding("3", "switch_mode('audit')", "Audit", show=False, id="app.audit"),
         Binding("4", "switch_mode('decisions')", "Decisions", show=False, id="app.decisions"),
         Binding("e", "export", "Export report", show=False, id="app.export"),
+        Binding("W", "switch_read_only", "Read-only / write", show=False, id="app.read_only"),
         Binding("question_mark,f1", "help", "Help", key_display="?", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
@@ -88,6 +89,7 @@ class CockpitApp(App[int]):
         self._load = project if callable(project) else None
         self._outline = outline or []
         self.load_error: BaseException | None = None
+        self._switched = False  # the operator switched between writing and read-only at runtime
         self.write = write
         self.mouse = mouse
         self.backend: Backend | None = None
@@ -184,6 +186,9 @@ class CockpitApp(App[int]):
     def open_store(self) -> None:
         from cockpit.tui.backend import Backend
 
+        if self._opened is not None:  # a switch between writing and read-only: let the lock go first
+            self._opened.close()
+            self._opened = None
         self._opened = Backend.open(self.project, write=self.write)  # closed on exit even if never shown
         from cockpit.tui.messages import StoreOpened
 
@@ -194,9 +199,8 @@ class CockpitApp(App[int]):
         if backend.writable:
             self.store_state = StoreState("writing")
         elif backend.asked_read_only:
-            self.store_state = StoreState(
-                "read-only", "READ-ONLY: opened with --read-only; nothing can change"
-            )
+            how = "switched to read-only (W: write again)" if self._switched else "opened with --read-only"
+            self.store_state = StoreState("read-only", f"READ-ONLY: {how}; nothing can change")
         else:
             holder = backend.holder() or "another cockpit"
             self.store_state = StoreState("read-only", f"READ-ONLY: the store is locked by {holder}")
@@ -245,7 +249,23 @@ class CockpitApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":  # the report reads the validated project and the store
             return self.loaded and not isinstance(self.screen, ModalScreen)
+        if action == "switch_read_only":
+            return self.backend is not None and not isinstance(self.screen, ModalScreen)
         return True
+
+    def action_switch_read_only(self) -> None:
+        """`W`: into read-only (the lock is released for another cockpit), or back to writing.
+
+        Refused while an operation runs: its transaction needs the lock until it ends.
+        """
+        if self.operation_running:
+            self.notify("An operation is running: switch when it has ended.", severity="warning")
+            return
+        self.write, self._switched = self.read_only, True
+        self.backend = None  # every key that needs the store is hidden until it is open again
+        self.store_state = StoreState("switching...")
+        self.screen.refresh_bindings()
+        self.open_store()
 
     def action_export(self) -> None:
         """`e`: the progress report, in a format and to a path the operator picks (on this machine)."""

@@ -124,6 +124,30 @@ async def test_a_locked_store_opens_read_only_and_names_the_holder(world: World)
             assert "Cut over" not in names and "Plan" in names
 
 
+async def test_W_switches_into_read_only_at_runtime_releasing_the_lock_and_back(world: World) -> None:
+    from cockpit.errors import LockedError
+
+    app = world.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert pilot.app.screen.check_action("cutover", ()) is True
+        with pytest.raises(LockedError):
+            Cockpit.open(world.project, write=True)
+        await pilot.press("W")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "READ-ONLY: switched to read-only" in text and "store: read-only" in text
+        assert pilot.app.screen.check_action("cutover", ()) is None  # dimmed: it would change something
+        with Cockpit.open(world.project, write=True):  # the lock is free for another cockpit
+            pass
+        await pilot.press("W")
+        await settle(pilot)
+        assert "store: writing" in screen_text(pilot)
+        assert pilot.app.screen.check_action("cutover", ()) is True
+
+
 async def test_no_screen_uses_glyphs_of_ambiguous_width(world: World) -> None:
     async with world.app().run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
@@ -198,3 +222,23 @@ async def test_a_store_that_cannot_be_trusted_is_said_plainly_and_the_app_stays_
         await pilot.press("2")
         await settle(pilot)
         assert isinstance(app.screen, ServicesScreen)
+
+
+async def test_no_color_turns_colour_off_and_every_alarm_still_reads_in_words(
+    world: World, monkeypatch
+) -> None:
+    from cockpit.cutover.engine import Engine
+
+    open_phase(world, 4)
+    world.lab.faults.set_write_fault("adguard", "error", count=10, after=2)
+    world.lab.faults.set_write_fault("pihole", "error", count=1)
+    world.prepare(lambda cockpit: Engine(cockpit).cutover(Engine(cockpit).services(["immich"])))
+    world.lab.faults.clear()
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with world.app().run_test(size=SIZE) as pilot:
+        assert pilot.app.no_color
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "NEEDS ATTENTION: immich" in text and "! immich" in text and "needs_attention" in text
