@@ -107,7 +107,7 @@ def cmd_status(project: Project, args: argparse.Namespace) -> int:
 
 
 def cmd_check(project: Project, args: argparse.Namespace) -> int:
-    from cockpit.cutover.engine import settle_interrupted
+    from cockpit.cutover.engine import drift_report, record_drift, settle_interrupted
 
     read_only = getattr(args, "read_only", False)
     with Cockpit.open(project, write=not read_only, fall_back_to_read=True) as cockpit:
@@ -115,6 +115,8 @@ def cmd_check(project: Project, args: argparse.Namespace) -> int:
         phase = getattr(args, "phase", None)
         ids = [phase] if phase is not None else [p.id for p in project.phases]
         run = cockpit.check(ids)
+        if cockpit.store.writable and phase is None:  # a whole check also records what drifted
+            record_drift(cockpit, drift_report(cockpit))
     if args.json:
         emit_json(
             {

@@ -752,6 +752,34 @@ def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
     return Engine(cockpit).reconcile() if pending or stuck else []
 
 
+def record_drift(cockpit: Cockpit, report: dict[str, list[str] | None]) -> list[dict[str, Any]]:
+    """Journal each service whose drift changed since it was last recorded (`drift.observed`).
+
+    Drift happens behind cockpit's back (a rewrite edited in a web UI), so the store would never
+    know of it; a writer that looks records what it saw, and the report can then say what the
+    servers held at the last check, with when. Only changes are journaled: a board refreshed
+    every 30 s does not fill the journal. A server that could not be asked records nothing.
+    """
+    if not cockpit.store.writable:
+        return []
+    events = []
+    for name, findings in report.items():
+        if findings is None:
+            continue
+        previous = ((cockpit.store.service_record(name) or {}).get("drift") or {}).get("findings")
+        if findings != (previous or []):
+            events.append(
+                cockpit.store.record(
+                    "drift.observed",
+                    name,
+                    before={"findings": previous} if previous is not None else None,
+                    after={"findings": findings},
+                    outcome="drift" if findings else "ok",
+                )
+            )
+    return events
+
+
 def drift_report(cockpit: Cockpit) -> dict[str, list[str] | None]:
     """Each DNS cutover's drift findings (None: the servers could not be asked); read-only."""
     if cockpit.project.config.inventory.example or not cockpit.project.config.inventory.dns_servers:

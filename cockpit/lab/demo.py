@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cockpit.core import Cockpit
-from cockpit.cutover.engine import Engine
+from cockpit.cutover.engine import Engine, drift_report, record_drift
 from cockpit.lab.lab import Lab
 from cockpit.project import Project
 
@@ -38,6 +38,8 @@ def seed(project: Project, lab: Lab, say: Callable[[str], None] = lambda _: None
     with lab.adguard.lock:
         lab.adguard._rewrites[:] = [r for r in lab.adguard._rewrites if r.domain != hostname]
     lab.adguard.add_rewrite(hostname, "127.20.0.99")
+    with Cockpit.open(project, write=True) as cockpit:  # a check after the edit: its drift is on record
+        record_drift(cockpit, drift_report(cockpit))
 
 
 def _complete(cockpit: Cockpit, phase_id: int) -> None:

@@ -94,7 +94,14 @@ def _addresses(entries: Any) -> set[str]:
 
 
 def recorded_drift(service: Service, record: dict[str, Any], state: str, dns: ServiceDns) -> list[str] | None:
-    """Disagreements between the state and what was last read back; None when nothing was ever read."""
+    """Disagreements between the state and what was last read back; None when nothing was ever read.
+
+    A drift a writer observed (`drift.observed`: the board, `cockpit check`) is on record as such,
+    for a service in any state; the rest is judged from the entries the engine last read back.
+    """
+    observed = record.get("drift")
+    if observed is not None:
+        return list(observed.get("findings") or [])
     servers = record.get("servers") or {}
     seen = [(s, h, e) for s, names in servers.items() for h, e in names.items() if "live" in e]
     if not seen and dns.checked_at is None:

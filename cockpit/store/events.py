@@ -150,6 +150,12 @@ def _cutover_started(db: TinyDB, event: Event) -> None:
     _save_service(db, doc)
 
 
+def _drift_observed(db: TinyDB, event: Event) -> None:
+    doc = _service(db, event["subject"])
+    doc["drift"] = {"findings": (event["after"] or {}).get("findings", []), "at": event["time"]}
+    _save_service(db, doc)
+
+
 HANDLERS: dict[str, Handler] = {
     "task.done": _task,
     "task.undone": _task,
@@ -171,6 +177,7 @@ HANDLERS: dict[str, Handler] = {
     "dns.intent": _dns_intent,
     "dns.outcome": _dns_outcome,
     "dns.reconciled": _dns_outcome,
+    "drift.observed": _drift_observed,
 }
 
 # Events that change the state whatever their outcome (a failed action still closes its intent).
@@ -181,6 +188,7 @@ ANY_OUTCOME = (
     "dns.outcome",
     "dns.reconciled",
     "service.verified",
+    "drift.observed",
 )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from cockpit.checks.runner import OnResult
 from cockpit.core import CheckRun, Cockpit
-from cockpit.cutover.engine import Engine, drift_report, settle_interrupted
+from cockpit.cutover.engine import Engine, drift_report, record_drift, settle_interrupted
 from cockpit.cutover.plan import ServicePlan
 from cockpit.decisions import Decision
 from cockpit.gates import PhaseState
@@ -129,7 +129,9 @@ class Backend:
             services = [
                 {**s, **(cockpit.store.service_record(s["name"]) or {})} for s in cockpit.status()["services"]
             ]
-            return services, drift_report(cockpit)
+            drift = drift_report(cockpit)
+            record_drift(cockpit, drift)  # when writing: what the board saw goes into the trail
+            return services, drift
 
     # -- phases -----------------------------------------------------------------------------
 

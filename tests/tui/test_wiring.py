@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.cutover.engine import drift_report, record_drift
 from cockpit.decisions import list_decisions
 from tests.tui.conftest import SIZE, World, screen_text, settle, wait_until
 
@@ -51,3 +52,27 @@ async def test_enter_on_the_board_shows_the_service_and_its_runbook(world: World
         assert " ".join(service.runbook.rollback.split())[:40] in runbook
         await pilot.press("escape")
         await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "ServicesScreen")
+
+
+async def test_drift_the_board_sees_is_journaled_once_and_reaches_the_report(world: World) -> None:
+    from cockpit.report import build_report
+
+    world.lab.adguard.add_rewrite("sonarr.home.arpa", "127.99.0.1")  # edited by hand in the web UI
+    async with world.app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("f5")  # a second look at unchanged drift records nothing more
+        await settle(pilot)
+    with world.cockpit(write=False) as cockpit:
+        (event,) = cockpit.audit(action="drift.observed")
+    assert event["subject"] == "sonarr" and event["outcome"] == "drift" and event["after"]["findings"]
+    sonarr = next(s for s in build_report(world.project).services if s.name == "sonarr")
+    assert sonarr.drift and "127.99.0.1" in " ".join(sonarr.drift)
+    world.lab.reset()  # the edit is undone by hand: the next look records that the drift is gone
+    world.prepare(lambda cockpit: record_drift(cockpit, drift_report(cockpit)))
+    with world.cockpit(write=False) as cockpit:
+        newest = cockpit.audit(action="drift.observed")[0]
+    assert newest["outcome"] == "ok" and newest["after"]["findings"] == []
+    sonarr = next(s for s in build_report(world.project).services if s.name == "sonarr")
+    assert sonarr.drift == []
