@@ -48,3 +48,12 @@ def test_lint_exits_1_on_the_seeds_v2_and_0_on_the_example(capsys):
     findings = json.loads(capsys.readouterr().out)["findings"]
     assert {f["rule"] for f in findings} >= {"no-ups", "nas-on-hypervisor", "primary-single-boot-disk"}
     assert main(["--config", str(EXAMPLE_CONFIG), "lint"]) == 0
+
+
+def test_validate_names_a_malformed_decision_file(cli, lab):
+    decisions = lab.config.parent / "decisions"
+    decisions.mkdir()
+    (decisions / "0001-broken.md").write_text("no header at all\n")
+    run = cli("validate")
+    assert run.code == 2
+    assert "0001-broken.md:1" in run.err

@@ -6,15 +6,20 @@ Every inventory here is built in code from one that follows the design, changed 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cockpit.lint import RULES, Finding, for_phase, has_errors, lint, unchecked
+from cockpit.configsource import EXAMPLE_CONFIG
+from cockpit.lint import RULES, Finding, LintProgress, for_phase, has_errors, lint, unchecked
 from cockpit.models.inventory import Inventory
 from cockpit.principles import PRINCIPLES
+from cockpit.project import Project, load_project
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "homelab-v3-design-principles.txt"
 
@@ -90,6 +95,17 @@ def build(data: Data) -> Inventory:
     return Inventory.model_validate(data)
 
 
+@functools.cache
+def _shipped() -> Project:
+    return load_project(str(EXAMPLE_CONFIG), str(Path(tempfile.gettempdir()) / "cockpit-lint-never-opened"))
+
+
+def with_phases(inventory: Inventory) -> Project:
+    """The inventory as a Project with the shipped phases, so the rules see phase 6's file."""
+    project = _shipped()
+    return dataclasses.replace(project, config=dataclasses.replace(project.config, inventory=inventory))
+
+
 def changed(change: Callable[[Data], None]) -> Inventory:
     data = copy.deepcopy(sound())
     change(data)
@@ -130,9 +146,10 @@ def test_rule_ids_are_unique():
 
 
 def test_a_homelab_built_as_designed_has_no_findings_and_nothing_unchecked():
-    inventory = build(sound())
-    assert lint(inventory, {p: "ready" for p in range(7)}) == []
-    assert unchecked(inventory, {p: "ready" for p in range(7)}) == []
+    project = with_phases(build(sound()))
+    progress = LintProgress(phase_states={p: "ready" for p in range(7)})
+    assert lint(project, progress=progress) == []
+    assert unchecked(project, progress=progress) == []
 
 
 # -- failing: one anti-pattern at a time -------------------------------------------------------
@@ -156,8 +173,8 @@ def two_disks_not_mirrored(data: Data) -> None:
     named(data, "hosts", "pve1")["boot_mirror"] = False
 
 
-def no_firewall(data: Data) -> None:
-    del data["firewall"]
+def no_rules_at_all(data: Data) -> None:
+    data["firewall"] = {"default": "allow"}  # v2: the VLANs exist, nothing stops traffic between them
 
 
 def firewall_allows_by_default(data: Data) -> None:
@@ -243,7 +260,7 @@ FAILING = [
     (nas_as_lxc, "nas-on-hypervisor", "nas"),
     (single_boot_disk, "primary-single-boot-disk", "pve1"),
     (two_disks_not_mirrored, "primary-single-boot-disk", "pve1"),
-    (no_firewall, "vlans-without-rules", "firewall"),
+    (no_rules_at_all, "vlans-without-rules", "firewall"),
     (firewall_allows_by_default, "vlans-without-rules", "firewall"),
     (any_to_any_allowed, "vlans-without-rules", "firewall"),
     (management_vlan_is_1, "management-on-vlan-1", "Management"),
@@ -266,7 +283,7 @@ FAILING = [
 @pytest.mark.parametrize(("change", "rule", "subject"), FAILING, ids=lambda v: getattr(v, "__name__", None))
 def test_each_anti_pattern_gives_its_finding_and_only_it(change, rule, subject):
     extra: list[tuple[str, str]] = []
-    if change in (no_firewall, any_to_any_allowed):
+    if change in (no_rules_at_all, any_to_any_allowed):
         extra = [("iot-reaches-internal", "IoT")]  # with nothing enforced, IoT reaches everything too
     findings = lint(changed(change), {p: "ready" for p in range(7)})
     assert sorted(ids(findings)) == sorted([(rule, subject), *extra])
@@ -318,7 +335,7 @@ def test_a_port_limited_deny_leaves_later_rules_to_decide_and_the_first_match_wi
 
 
 def test_the_iot_finding_names_every_internal_network_it_reaches():
-    (finding,) = [f for f in lint(changed(no_firewall)) if f.rule == "iot-reaches-internal"]
+    (finding,) = [f for f in lint(changed(no_rules_at_all)) if f.rule == "iot-reaches-internal"]
     for label in ("VLAN 10 (Management)", "VLAN 20 (Trusted)", "VLAN 30 (Services)"):
         assert label in finding.message
 

@@ -13,8 +13,7 @@ from cockpit.errors import InputError
 from cockpit.project import load_project
 from cockpit.store.state import STATE_FILE
 from tests.conftest import CONFIG
-
-V2_EXAMPLE = EXAMPLE_CONFIG.with_name("v2.toml")
+from tests.test_lint_examples import v2_config
 
 SOUND = (
     CONFIG.replace("vlan = 10\n", 'vlan = 10\nkind = "bare-metal"\n', 1).replace(
@@ -36,24 +35,26 @@ def run(project, capsys, *, as_json: bool):
 
 
 def test_the_v2_example_exits_1_and_prints_each_finding_with_the_seeds_words_and_a_fix(tmp_path, capsys):
-    project = load_project(str(V2_EXAMPLE), str(tmp_path / "state"))
+    v2 = v2_config(tmp_path)
+    project = load_project(str(v2), str(tmp_path / "state"))
     code, out = run(project, capsys, as_json=False)
     assert code == 1
     assert "ERROR   nas-on-hypervisor  truenas-01  (phase 2)" in out
     assert "Principle 1: Bare-metal NAS separation: \u201cRejected. Creates circular dependency" in out
     assert "Fix: Run truenas-01 on its own machine" in out
     assert "WARNING idp-in-cluster  authentik-k3s  (phase 6)" in out
-    assert out.rstrip().endswith(f"10 errors, 1 warning in {V2_EXAMPLE}")
+    assert out.rstrip().endswith(f"10 errors, 1 warning in {v2}")
 
 
 def test_the_json_lists_the_findings_the_counts_and_the_phase_states(tmp_path, capsys):
-    project = load_project(str(V2_EXAMPLE), str(tmp_path / "state"))
+    v2 = v2_config(tmp_path)
+    project = load_project(str(v2), str(tmp_path / "state"))
     code, out = run(project, capsys, as_json=True)
     report = json.loads(out)
     assert code == 1
     assert set(report) == {"config", "ok", "errors", "warnings", "findings", "unchecked", "phase_states"}
     assert (report["ok"], report["errors"], report["warnings"]) == (False, 10, 1)
-    assert report["config"] == str(V2_EXAMPLE)
+    assert report["config"] == str(v2)
     assert report["phase_states"] == {"0": "ready", **{str(p): "locked" for p in range(1, 7)}}
     assert report["unchecked"] == []
     finding = next(f for f in report["findings"] if f["rule"] == "no-ups")

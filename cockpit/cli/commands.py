@@ -46,6 +46,7 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
         except SecretError as exc:
             problems += [project.config.doc.problem(loc, p.message) for p in exc.problems]
     problems += journal_problems(project)
+    problems += decision_problems(project)
     if problems:
         raise InputError(problems)
     criteria = [c for p in project.phases for _, c in p.criteria()]
@@ -80,6 +81,17 @@ def cmd_validate(project: Project, args: argparse.Namespace) -> int:
             out("    example inventory: never contacted, so its secrets are not resolved")
         out(f"    state: {summary['state_dir']}")
     return 0
+
+
+def decision_problems(project: Project) -> list[InputProblem]:
+    """The decisions log beside the config: a malformed file would drop the log from every report."""
+    from cockpit.decisions import list_decisions
+
+    try:
+        list_decisions(project.config.base_dir)
+    except InputError as exc:
+        return list(exc.problems)
+    return []
 
 
 def journal_problems(project: Project) -> list[InputProblem]:

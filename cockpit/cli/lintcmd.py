@@ -1,7 +1,8 @@
 """Provides `cockpit lint`: the inventory checked against the design's principles.
 
 Errors exit 1, warnings alone exit 0; bad input (an inventory that does not load) exits 2 before
-this runs. The store is only read, for the phases' states the sandbox-first rule needs; a store
+this runs. The store is only read (never locked), for the progress the sandbox-first rule needs:
+the phases' states, the tasks done, the criteria passed and the services' cutover states; a store
 that cannot be read leaves that part unchecked and says so. Imports stay light at module level:
 the parser imports this file on every run, the linter only loads when `lint` runs.
 """
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.cli.output import emit_json, out
 
 if TYPE_CHECKING:
-    from cockpit.lint import Finding
+    from cockpit.lint import Finding, LintProgress
     from cockpit.project import Project
 
 HELP = "check the inventory against the design's principles and the anti-patterns it rejects"
@@ -34,14 +35,15 @@ def add_parser(
     subparsers.add_parser("lint", help=HELP, description=HELP + ".", parents=list(parents), epilog=EPILOG)
 
 
-def _phase_states(project: Project) -> tuple[dict[int, str] | None, str | None]:
-    """The phases' states from the store, read-only; None and the reason when it cannot be read."""
+def _progress(project: Project) -> tuple[LintProgress | None, str | None]:
+    """The build's progress from the store, read-only; None and the reason when it cannot be read."""
     from cockpit.core import Cockpit
     from cockpit.errors import CockpitError
+    from cockpit.lint import progress_from
 
     try:
         with Cockpit.open(project, write=False) as cockpit:
-            return dict(cockpit.states()), None
+            return progress_from(cockpit), None
     except (CockpitError, OSError) as exc:
         return None, f"the store could not be read ({exc}): phase states unknown"
 
@@ -50,9 +52,10 @@ def cmd_lint(project: Project, args: argparse.Namespace) -> int:
     """Lint the project's inventory; print the findings; 1 when any is an error."""
     from cockpit.lint import has_errors, lint, unchecked
 
-    states, unreadable = _phase_states(project)
-    findings = lint(project, states)
-    notes = [*([unreadable] if unreadable else []), *unchecked(project, states)]
+    progress, unreadable = _progress(project)
+    findings = lint(project, progress=progress)
+    notes = [*([unreadable] if unreadable else []), *unchecked(project, progress=progress)]
+    states = None if progress is None else progress.phase_states
     if getattr(args, "json", False):
         emit_json(_payload(project, findings, notes, states))
     else:

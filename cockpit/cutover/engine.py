@@ -173,7 +173,7 @@ class Engine:
                     "error": str(exc),
                 },
             )
-            raise Abort(f"{side.name}: {exc}") from exc
+            raise Abort(_on(side.name, exc)) from exc
         applied = same(observed, after)
         self.cockpit.store.record(
             "dns.outcome",
@@ -750,6 +750,12 @@ def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
         for s in cockpit.project.config.inventory.services
     )
     return Engine(cockpit).reconcile() if pending or stuck else []
+
+
+def _on(server: str, exc: Exception) -> str:
+    """`server: what went wrong`, without saying the server twice (adapter errors name their backend)."""
+    message = str(exc)
+    return message if message.startswith(f"{server}: ") else f"{server}: {message}"
 
 
 def record_drift(cockpit: Cockpit, report: dict[str, list[str] | None]) -> list[dict[str, Any]]:

@@ -38,7 +38,8 @@ def seed(project: Project, lab: Lab, say: Callable[[str], None] = lambda _: None
     with lab.adguard.lock:
         lab.adguard._rewrites[:] = [r for r in lab.adguard._rewrites if r.domain != hostname]
     lab.adguard.add_rewrite(hostname, "127.20.0.99")
-    with Cockpit.open(project, write=True) as cockpit:  # a check after the edit: its drift is on record
+    with Cockpit.open(project, write=True) as cockpit:  # a check after the moves and the edit
+        cockpit.check([4])
         record_drift(cockpit, drift_report(cockpit))
 
 

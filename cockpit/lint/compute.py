@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 from cockpit.lint.facts import COMPUTE_PHASE, SERVICES_PHASE, Facts
 from cockpit.lint.finding import Hit, Rule
+from cockpit.lint.words import counted, join
 
 
 def _single_boot_disk(facts: Facts) -> Iterator[Hit]:
     for host in facts.hosts_with_role("hypervisor-primary"):
         if host.boot_redundant is not False:
             continue
-        disks = ", ".join(host.boot_disks) or "its boot disk"
+        disks = join(host.boot_disks) or "its boot disk"
         yield Hit(
             subject=host.name,
             subject_kind="host",
@@ -29,7 +30,7 @@ def _single_boot_disk(facts: Facts) -> Iterator[Hit]:
 
 def _boot_unknown(facts: Facts) -> str | None:
     unknown = [h.name for h in facts.hosts_with_role("hypervisor-primary") if h.boot_redundant is None]
-    return f"primary hypervisor {', '.join(unknown)}: boot_disks not stated" if unknown else None
+    return f"{counted('primary hypervisor', unknown)}: boot_disks not stated" if unknown else None
 
 
 PRIMARY_SINGLE_BOOT_DISK = Rule(
@@ -43,7 +44,7 @@ PRIMARY_SINGLE_BOOT_DISK = Rule(
     phase=COMPUTE_PHASE,
     summary="the primary hypervisor boots from a single disk",
     check=_single_boot_disk,
-    gap=_boot_unknown,
+    gaps=(_boot_unknown,),
 )
 
 

@@ -1,16 +1,21 @@
-"""Provides the facts the rules read: the inventory with its lookups, and the phases' states if known.
+"""Provides the facts the rules read: the inventory with its lookups, the phases, and the progress.
 
 The phase numbers are the design's: phase 6 is Kubernetes (the seed: "a future Kubernetes
-cluster (Phase 6)"), and the others follow the phase files shipped in `phases/`.
+cluster (Phase 6)"), and the others follow the phase files shipped in `phases/`. The phases are
+known when `lint` is given a Project; the progress when the caller read it from the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from ipaddress import IPv4Address, IPv6Address
 
+from cockpit.lint.progress import LintProgress
+from cockpit.lint.sandbox import Sandbox, sandbox_of
 from cockpit.models.inventory import Host, Inventory, Service, Share
+from cockpit.models.phases import Phase
 
 POWER_PHASE = 0
 NETWORK_PHASE = 1
@@ -32,16 +37,33 @@ Ip = IPv4Address | IPv6Address
 
 @dataclass
 class Facts:
-    """The inventory as the rules ask about it."""
+    """The inventory as the rules ask about it.
+
+    `progress`, when given, is what the store knows; its phase states win over `phase_states`
+    (which older callers pass alone).
+    """
 
     inventory: Inventory
     phase_states: Mapping[int, str] | None = None
+    progress: LintProgress | None = None
+    phases: Sequence[Phase] = ()
     _hosts: dict[str, Host] = field(init=False, repr=False)
     _services: dict[str, Service] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._hosts = {h.name: h for h in self.inventory.hosts}
         self._services = {s.name: s for s in self.inventory.services}
+        if self.progress is not None:
+            self.phase_states = self.progress.phase_states
+
+    def phase(self, phase_id: int) -> Phase | None:
+        return next((p for p in self.phases if p.id == phase_id), None)
+
+    @cached_property
+    def sandbox(self) -> Sandbox | None:
+        """The Kubernetes phase's sandbox as its phase file defines it; None without that phase."""
+        phase = self.phase(KUBERNETES_PHASE)
+        return None if phase is None else sandbox_of(phase, self.inventory.services)
 
     def host(self, name: str) -> Host | None:
         return self._hosts.get(name)

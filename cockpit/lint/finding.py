@@ -68,7 +68,9 @@ class Hit:
 class Rule:
     """A principle turned into a check of the inventory's facts.
 
-    `gap` says, when the inventory lacks the facts the rule reads, what could not be checked.
+    The facts are optional, so a rule never reads an absent fact as a violation: its check skips
+    what the inventory does not state, and each of its `gaps` says what could not be checked
+    (None when nothing is missing). A fact that is present and wrong is a finding.
     """
 
     id: str
@@ -78,7 +80,7 @@ class Rule:
     phase: int
     summary: str
     check: Callable[[Facts], Iterable[Hit]]
-    gap: Callable[[Facts], str | None] | None = None
+    gaps: tuple[Callable[[Facts], str | None], ...] = ()
 
     def findings(self, facts: Facts) -> list[Finding]:
         return [
@@ -95,3 +97,7 @@ class Rule:
             )
             for hit in self.check(facts)
         ]
+
+    def unchecked(self, facts: Facts) -> list[str]:
+        """What this rule could not check, one note per missing fact."""
+        return [note for gap in self.gaps if (note := gap(facts))]

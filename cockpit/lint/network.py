@@ -1,7 +1,9 @@
 """Provides the network rules: enforced inter-VLAN rules, management off VLAN 1, IoT isolated.
 
 The firewall is read as a gateway applies it: rules in order, the first that matches a flow
-decides, the default decides the rest. No [firewall] at all means nothing is enforced.
+decides, the default decides the rest. [firewall] is an optional fact: without it the policy is
+not known (an older inventory simply does not say), so the firewall rules note what they could
+not check. A lab whose VLANs really have no rules writes `default = "allow"`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 
 from cockpit.lint.facts import MANAGEMENT_ROLES, NETWORK_PHASE, Facts
 from cockpit.lint.finding import Hit, Rule
+from cockpit.lint.words import join
 from cockpit.models.inventory import Firewall, FirewallRule, Vlan
 
 INTERNAL_PURPOSES = ("management", "trusted", "services", "other")
@@ -19,10 +22,8 @@ def _covers(rule: FirewallRule, source: int, destination: int) -> bool:
     return rule.source in ("any", source) and rule.destination in ("any", destination)
 
 
-def reaches(firewall: Firewall | None, source: int, destination: int) -> bool:
+def reaches(firewall: Firewall, source: int, destination: int) -> bool:
     """Whether some traffic from one VLAN can reach another under this firewall."""
-    if firewall is None:
-        return True
     for rule in firewall.rules:
         if not _covers(rule, source, destination):
             continue
@@ -37,9 +38,13 @@ def _no_vlans(facts: Facts) -> str | None:
     return None if facts.inventory.vlans else "no [[vlans]]: the inter-VLAN firewall was not checked"
 
 
-def _why_unenforced(firewall: Firewall | None) -> str | None:
-    if firewall is None:
-        return "there is no [firewall]: nothing is enforced between them"
+def _no_firewall(facts: Facts) -> str | None:
+    if len(facts.inventory.vlans) < 2 or facts.inventory.firewall is not None:
+        return None
+    return "no [firewall]: whether traffic between the VLANs (IoT included) is enforced was not checked"
+
+
+def _why_unenforced(firewall: Firewall) -> str | None:
     if firewall.default == "allow":
         return 'the firewall\'s default is "allow": every flow no rule names passes'
     for position, rule in enumerate(firewall.rules, start=1):
@@ -49,9 +54,11 @@ def _why_unenforced(firewall: Firewall | None) -> str | None:
 
 
 def _unenforced(facts: Facts) -> Iterator[Hit]:
-    vlans = facts.inventory.vlans
-    why = _why_unenforced(facts.inventory.firewall)
-    if len(vlans) < 2 or why is None:
+    vlans, firewall = facts.inventory.vlans, facts.inventory.firewall
+    if len(vlans) < 2 or firewall is None:
+        return
+    why = _why_unenforced(firewall)
+    if why is None:
         return
     yield Hit(
         subject="firewall",
@@ -75,7 +82,7 @@ VLANS_WITHOUT_RULES = Rule(
     phase=NETWORK_PHASE,
     summary="VLANs without enforced inter-VLAN rules, or a default that allows",
     check=_unenforced,
-    gap=_no_vlans,
+    gaps=(_no_vlans, _no_firewall),
 )
 
 
@@ -119,17 +126,19 @@ def _label(vlan: Vlan) -> str:
 
 
 def _iot_reaches_internal(facts: Facts) -> Iterator[Hit]:
-    vlans = facts.inventory.vlans
+    vlans, firewall = facts.inventory.vlans, facts.inventory.firewall
+    if firewall is None:
+        return
     internal = [v for v in vlans if v.purpose in INTERNAL_PURPOSES]
     for iot in (v for v in vlans if v.purpose == "iot"):
-        reached = [v for v in internal if reaches(facts.inventory.firewall, iot.id, v.id)]
+        reached = [v for v in internal if reaches(firewall, iot.id, v.id)]
         if not reached:
             continue
         yield Hit(
             subject=iot.name,
             subject_kind="vlan",
             message=(
-                f"The IoT network {_label(iot)} can reach {', '.join(_label(v) for v in reached)}: a "
+                f"The IoT network {_label(iot)} can reach {join(_label(v) for v in reached)}: a "
                 "compromised device could move sideways to internal services."
             ),
             fix=(
@@ -150,7 +159,7 @@ IOT_REACHES_INTERNAL = Rule(
     phase=NETWORK_PHASE,
     summary="IoT allowed into an internal VLAN",
     check=_iot_reaches_internal,
-    gap=_no_vlans,
+    gaps=(_no_vlans, _no_firewall),
 )
 
 RULES = (VLANS_WITHOUT_RULES, MANAGEMENT_ON_VLAN_1, IOT_REACHES_INTERNAL)

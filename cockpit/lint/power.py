@@ -1,4 +1,10 @@
-"""Provides the power rules: a UPS with NUT, every server in the shutdown order, the NAS last."""
+"""Provides the power rules: a UPS with NUT, every server in the shutdown order, the NAS last.
+
+`[nut]` is where cockpit knows the UPS from (the phase 0 checks read it), so an inventory without
+it describes a lab without a UPS: that is the v2 anti-pattern itself, and a finding. The shutdown
+order and the hosts' kinds are optional facts: without them the order rules say what they could
+not check.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from collections.abc import Iterator
 
 from cockpit.lint.facts import COMPUTE_PHASE, HYPERVISOR_ROLES, POWER_PHASE, SERVER_ROLES, Facts
 from cockpit.lint.finding import Hit, Rule
+from cockpit.lint.words import join, verb
 from cockpit.models.inventory import Host
 
 
@@ -37,17 +44,23 @@ NO_UPS = Rule(
 )
 
 
-def needs_shutdown(host: Host) -> bool:
-    """A machine that must be shut down by NUT: a physical server (guests stop with their hypervisor)."""
+def needs_shutdown(host: Host) -> bool | None:
+    """A machine that must be shut down by NUT: a physical server (guests stop with their hypervisor).
+
+    None when the inventory does not say: a NAS, Docker or DNS host without `kind` may be a guest
+    (the seed's v2 ran TrueNAS as a VM) or a machine of its own. A hypervisor is a machine by role.
+    """
     if host.is_guest or host.role not in SERVER_ROLES:
         return False
-    return host.kind == "bare-metal" or host.role in ("nas", *HYPERVISOR_ROLES)
+    if host.kind == "bare-metal" or host.role in HYPERVISOR_ROLES:
+        return True
+    return None
 
 
 def _outside_shutdown(facts: Facts) -> Iterator[Hit]:
     nut = facts.inventory.nut
-    if nut is None:
-        return
+    if nut is None or not nut.shutdown_order:
+        return  # no UPS is its own finding; an order not stated is a note, not every server missing
     for host in facts.inventory.hosts:
         if needs_shutdown(host) and host.name not in nut.shutdown_order:
             yield Hit(
@@ -66,6 +79,33 @@ def _outside_shutdown(facts: Facts) -> Iterator[Hit]:
             )
 
 
+def _no_shutdown_order(facts: Facts) -> str | None:
+    nut = facts.inventory.nut
+    if nut is None or nut.shutdown_order:
+        return None
+    return (
+        "[nut] shutdown_order not stated: which servers NUT shuts down, and that the NAS goes last, "
+        "was not checked"
+    )
+
+
+def _kind_unknown(facts: Facts) -> str | None:
+    nut = facts.inventory.nut
+    if nut is None or not nut.shutdown_order:
+        return None
+    unknown = [
+        h.name
+        for h in facts.inventory.hosts
+        if needs_shutdown(h) is None and h.name not in nut.shutdown_order
+    ]
+    if not unknown:
+        return None
+    return (
+        f"{join(unknown)}: kind not stated (bare-metal, vm or lxc), so whether "
+        f"{verb(len(unknown), 'it belongs', 'they belong')} in the NUT shutdown order was not checked"
+    )
+
+
 HOST_OUTSIDE_SHUTDOWN = Rule(
     id="host-outside-shutdown",
     severity="error",
@@ -74,6 +114,7 @@ HOST_OUTSIDE_SHUTDOWN = Rule(
     phase=COMPUTE_PHASE,
     summary="a server that is not in the NUT shutdown sequence",
     check=_outside_shutdown,
+    gaps=(_no_shutdown_order, _kind_unknown),
 )
 
 
@@ -93,8 +134,8 @@ def _nas_not_last(facts: Facts) -> Iterator[Hit]:
         subject=nas,
         subject_kind="host",
         message=(
-            f"The shutdown order stops the NAS {nas} before {', '.join(after)}: they lose their "
-            "storage while still running."
+            f"The shutdown order stops the NAS {nas} before {join(after)}: "
+            f"{verb(len(after), 'it loses its', 'they lose their')} storage while still running."
         ),
         fix=f"Reorder [nut] shutdown_order so that {nas} comes last.",
     )
@@ -108,6 +149,7 @@ NAS_NOT_LAST = Rule(
     phase=COMPUTE_PHASE,
     summary="a shutdown order that does not end with the NAS",
     check=_nas_not_last,
+    gaps=(_no_shutdown_order,),
 )
 
 RULES = (NO_UPS, HOST_OUTSIDE_SHUTDOWN, NAS_NOT_LAST)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from cockpit.lint.facts import STORAGE_PHASE, Facts
 from cockpit.lint.finding import Hit, Rule
+from cockpit.lint.words import counted
 
 
 def _nas_guests(facts: Facts) -> Iterator[Hit]:
@@ -30,7 +31,7 @@ def _nas_guests(facts: Facts) -> Iterator[Hit]:
 
 def _nas_kind_unknown(facts: Facts) -> str | None:
     unknown = [h.name for h in facts.hosts_with_role("nas") if h.kind is None]
-    return f"NAS {', '.join(unknown)}: kind not stated (bare-metal, vm or lxc)" if unknown else None
+    return f"{counted('NAS', unknown, 'NASes')}: kind not stated (bare-metal, vm or lxc)" if unknown else None
 
 
 NAS_ON_HYPERVISOR = Rule(
@@ -44,7 +45,7 @@ NAS_ON_HYPERVISOR = Rule(
     phase=STORAGE_PHASE,
     summary="the NAS runs as a guest (VM or LXC) of a hypervisor",
     check=_nas_guests,
-    gap=_nas_kind_unknown,
+    gaps=(_nas_kind_unknown,),
 )
 
 
@@ -75,9 +76,15 @@ def _split_filesystems(facts: Facts) -> Iterator[Hit]:
 
 
 def _no_shares(facts: Facts) -> str | None:
-    if any({"downloads", "media"} & set(s.purpose) for s in facts.inventory.shares):
+    held = {purpose for share in facts.inventory.shares for purpose in share.purpose}
+    missing = [p for p in ("downloads", "media") if p not in held]
+    if not missing:
         return None
-    return "no [[shares]] holding downloads or media: where they live was not checked"
+    if len(missing) == 2:
+        return "no [[shares]] holding downloads or media: where they live was not checked"
+    return (
+        f"no [[shares]] holding {missing[0]}: whether downloads and media share a filesystem was not checked"
+    )
 
 
 DOWNLOADS_MEDIA_SPLIT = Rule(
@@ -91,7 +98,7 @@ DOWNLOADS_MEDIA_SPLIT = Rule(
     phase=STORAGE_PHASE,
     summary="downloads and media live on different filesystems",
     check=_split_filesystems,
-    gap=_no_shares,
+    gaps=(_no_shares,),
 )
 
 RULES = (NAS_ON_HYPERVISOR, DOWNLOADS_MEDIA_SPLIT)

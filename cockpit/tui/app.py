@@ -19,7 +19,6 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
-from textual.screen import ModalScreen
 from textual.worker import Worker, WorkerState
 
 from cockpit.errors import RefusedError
@@ -247,10 +246,12 @@ class CockpitApp(App[int]):
     # -- keys -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No need to refuse them under a dialog: a modal screen's key chain leaves the app's out.
+        # (The help and the palette, themselves modal, ask this for the screen below them.)
         if action == "export":  # the report reads the validated project and the store
-            return self.loaded and not isinstance(self.screen, ModalScreen)
+            return self.loaded
         if action == "switch_read_only":
-            return self.backend is not None and not isinstance(self.screen, ModalScreen)
+            return self.backend is not None
         return True
 
     def action_switch_read_only(self) -> None:

@@ -99,11 +99,11 @@ class Backend:
 
     def lint(self) -> list[Finding]:
         """The principles linter's findings on the inventory, with the phases' states from the store."""
-        from cockpit.lint import lint
+        from cockpit.lint import lint, progress_from
 
         with self._lock:
-            states = self._current().states()
-        return lint(self.project, states)
+            progress = progress_from(self._current())
+        return lint(self.project, progress=progress)
 
     def phase_view(self, phase_id: int) -> PhaseView:
         with self._lock:

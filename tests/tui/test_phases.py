@@ -175,3 +175,10 @@ async def test_the_lint_line_is_hidden_when_the_phase_at_hand_is_clean(world: Wo
     async with world.app().run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "LINT" not in screen_text(pilot)
+
+
+async def test_progress_bars_draw_once_there_is_progress(world: World) -> None:
+    world.prepare(lambda cockpit: (cockpit.check([0]), cockpit.set_task(0, "install-ups", True, "installed")))
+    async with world.app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "[#----] 1/6" in screen_text(pilot)

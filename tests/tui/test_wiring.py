@@ -76,3 +76,23 @@ async def test_drift_the_board_sees_is_journaled_once_and_reaches_the_report(wor
     assert newest["outcome"] == "ok" and newest["after"]["findings"] == []
     sonarr = next(s for s in build_report(world.project).services if s.name == "sonarr")
     assert sonarr.drift == []
+
+
+async def test_e_and_W_are_in_the_help_and_the_palette_and_enter_is_not_marked_unavailable(
+    world: World,
+) -> None:
+    from cockpit.tui.commands import CockpitCommands
+    from cockpit.tui.screens.help import help_text
+
+    async with world.app().run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        names = {name for name, _, _ in CockpitCommands(pilot.app.screen)._commands()}
+        assert {"Export report", "Read-only / write"} <= names
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "HelpScreen")
+        lines = help_text(pilot.app.screen_stack[-2]).plain.splitlines()
+        export = next(line for line in lines if "Export report" in line)
+        detail = next(line for line in lines if "Detail" in line)
+        assert "not now" not in export and "not now" not in detail

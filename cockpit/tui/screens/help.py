@@ -41,20 +41,41 @@ def _entries(screen: Screen[object]) -> tuple[dict[str, Entry], dict[str, Entry]
     for declared in screen.BINDINGS:  # keys hidden now (nothing selected) are keys all the same
         if isinstance(declared, Binding) and declared.id and declared.id not in mine and declared.description:
             keys = [key_label(k.strip()) for k in declared.key.split(",")]
-            mine[declared.id] = Entry(keys, declared.description, False)
+            # Not active can also mean shadowed: the table's own `enter` selects the row, and the
+            # screen answers the selection with this very action. The screen says if it can run.
+            mine[declared.id] = Entry(
+                keys, declared.description, screen.check_action(declared.action, ()) is True
+            )
     everywhere["palette"] = Entry(["ctrl+p"], "Command palette: the same actions, by name", True)
     return mine, everywhere
 
 
-def help_text(screen: Screen[object]) -> Text:
-    """The keys of `screen` (its own, then global), one binding per line, as of now."""
+def help_text(screen: Screen[object], width: int = 74) -> Text:
+    """The keys of `screen`, one binding per line, then the global ones packed in lines, as of now.
+
+    The global keys are short and the same everywhere: packed, the whole help fits 80x24.
+    """
+    mine, everywhere = _entries(screen)
     text = Text()
-    for title, entries in zip(("This screen", "Everywhere"), _entries(screen), strict=True):
-        text.append(f"{title}\n", style="bold underline")
-        for entry in entries.values():
-            note = "" if entry.enabled else "  (not now)"
-            line = f"  {', '.join(entry.keys):<20} {entry.description}{note}\n"
-            text.append(line, style="" if entry.enabled else "dim")
+    text.append("This screen\n", style="bold underline")
+    for entry in mine.values():
+        note = "" if entry.enabled else "  (not now)"
+        line = f"  {', '.join(entry.keys):<20} {entry.description}{note}\n"
+        text.append(line, style="" if entry.enabled else "dim")
+    text.append("Everywhere\n", style="bold undercolumn")
+    column = 2
+    text.append("  ")
+    for entry in everywhere.values():
+        item = f"{', '.join(entry.keys)} {entry.description}" + ("" if entry.enabled else " (not now)")
+        if column + len(item) + 3 > width and column > 2:
+            text.append("\n  ")
+            column = 2
+        elif column > 2:
+            text.append("   ")
+            column += 3
+        text.append(item, style="" if entry.enabled else "dim")
+        column += len(item)
+    text.append("\n")
     return text
 
 

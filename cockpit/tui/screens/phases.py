@@ -51,7 +51,7 @@ def phase_summary(phase: dict[str, Any]) -> Text:
 def lint_lines(findings: list[Finding], active: list[int], shown: int = 2) -> Text:
     """The linter's findings on the active phase: the worst first, then how many more."""
     mine = [f for f in findings if f.phase in active]
-    text = Text()
+    text = Text(no_wrap=True, overflow="crop")  # one line per finding: four lines always fit
     if not mine:
         return text
     errors = sum(f.severity == "error" for f in mine)
@@ -98,7 +98,7 @@ class PhasesScreen(CockpitScreen):
 
     def _add_row(self, number: int, title: str) -> None:
         table = self.query_one("#phases", DataTable)
-        table.add_row(str(number), title[:22], Text("...", style="dim"), "", "", key=str(number))
+        table.add_row(str(number), safe(title[:22]), Text("...", style="dim"), "", "", key=str(number))
 
     def reload(self) -> None:
         if self.backend is not None:
@@ -120,9 +120,9 @@ class PhasesScreen(CockpitScreen):
             if key not in table.rows:  # the outline could not be read before the project loaded
                 self._add_row(phase["id"], phase["title"])
             table.update_cell(key, "State", state_cell(phase))
-            table.update_cell(key, "Tasks", bar(phase["tasks_done"], phase["tasks_total"], 5))
+            table.update_cell(key, "Tasks", Text(bar(phase["tasks_done"], phase["tasks_total"], 5)))
             criteria = phase["criteria"]
-            table.update_cell(key, "Criteria", bar(criteria["pass"], criteria["total"], 5))
+            table.update_cell(key, "Criteria", Text(bar(criteria["pass"], criteria["total"], 5)))
         phases = message.status["phases"]
         active = [p["id"] for p in phases if p["state"] == "active"]
         active = active or [p["id"] for p in phases if p["state"] == "ready"][:1]  # the one to start next

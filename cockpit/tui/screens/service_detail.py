@@ -41,9 +41,9 @@ def service_facts(service: Service, row: ServiceRow | None = None) -> Text:
     if service.follows:
         facts.append(("follows", service.follows))
     for label, value in facts:
-        text.append(f"{label:<9}")
+        text.append(f"{label:<10}")
         text.append_text(safe(value + "\n"))
-    text.append(f"{'state':<9}")
+    text.append(f"{'state':<10}")
     if row is None:
         text.append("not read from the store", style="dim")
     else:
