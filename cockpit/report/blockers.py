@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.report.model import Blocker, CriterionReport, PhaseReport, ServiceReport
-from cockpit.report.timeline import compact
+from cockpit.report.timeline import compact, unprefixed
 
 # Worst first; a criterion that fails (or errs) outranks one that is merely not evaluated yet.
 RANK = {"regression": 0, "service": 1, "pending": 2, "criterion": 3, "task": 5}
@@ -91,7 +91,12 @@ def blockers(
         for r in p.regressions
     ]
     found += [
-        Blocker(kind="service", phase=s.phase, subject=s.name, message=f"{s.name}: {s.needs_attention[0]}")
+        Blocker(
+            kind="service",
+            phase=s.phase,
+            subject=s.name,
+            message=f"{s.name}: {unprefixed(s.name, s.needs_attention[0])}",
+        )
         for s in services
         if s.state == "needs_attention" or s.drift
     ]

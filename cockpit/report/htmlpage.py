@@ -10,7 +10,7 @@ from __future__ import annotations
 from cockpit.report import words
 from cockpit.report.htmlservices import decisions_section, services_section
 from cockpit.report.htmlstyle import CSS
-from cockpit.report.htmltags import anchor, badge, code, esc, items, progress, table
+from cockpit.report.htmltags import anchor, badge, code, esc, flow, items, nowrap, progress, prose, table
 from cockpit.report.model import CriterionReport, PhaseReport, Report
 
 TITLE = "Homelab migration progress report"
@@ -60,11 +60,11 @@ def _blockers(report: Report) -> str:
         return '<section id="blockers"><h2>Open blockers</h2><p>No open blockers.</p></section>'
     rows = [
         [
-            esc(n),
+            nowrap(n),
             badge("fail" if b.kind in ("regression", "service") else "open", b.kind),
-            esc("-" if b.phase is None else b.phase),
+            nowrap("-" if b.phase is None else b.phase),
             code(b.subject),
-            esc(b.message),
+            flow(b.message),
         ]
         for n, b in enumerate(report.blockers, start=1)
     ]
@@ -105,23 +105,23 @@ def _phase(p: PhaseReport) -> str:
         f'<article id="{anchor("phase", p.id)}"><h3>Phase {esc(p.id)}: {esc(p.title)} '
         f"{badge(p.state, words.state(p.state).upper())}</h3>",
         f'<p class="muted">{esc("; ".join(x for x in latches if x))}</p>' if p.activated else "",
-        f"<p>Goal: {esc(p.goal)}</p>",
+        f"<p>Goal: {prose(p.goal)}</p>",
     ]
     if p.override:
         stamp = words.who_when(p.override.by, p.override.at)
         parts.append(
-            f'<p class="alert">{badge("fail", "OVERRIDDEN")} by {esc(stamp)}: {esc(p.override.reason)}</p>'
+            f'<p class="alert">{badge("fail", "OVERRIDDEN")} by {esc(stamp)}: {prose(p.override.reason)}</p>'
         )
     if p.regressions:
         parts.append('<div class="alert"><strong>REGRESSION</strong>' + items(p.regressions) + "</div>")
-    header = ["Criterion", "Kind", "Check", "Result", "Observed", "Expected", "Evidence"]
+    header = ["Criterion and check", "Kind", "Result", "Observed", "Expected", "Evidence"]
     parts += [f"<h4>Criteria of phase {esc(p.id)}</h4>", table(header, [_criterion(c) for c in p.criteria])]
     tasks = [
         [
             code(t.id),
             esc(t.title + ("" if t.required else " (optional)")),
             badge("done" if t.done else "open", "done" if t.done else "OPEN"),
-            esc(t.note or "-"),
+            prose(t.note or "-"),
             esc(words.who_when(t.by, t.at) if t.done else "-"),
         ]
         for t in p.tasks
@@ -143,13 +143,13 @@ def _criterion(c: CriterionReport) -> list[str]:
     else:
         evidence = (c.evidence or "-") + (f" (checked at {c.evaluated_at})" if c.evaluated_at else "")
     return [
-        f"{code(c.id)} {esc(c.title)}",
+        # The check type shares the id's cell: two unbreakable ids side by side would not fit on A4.
+        f'{code(c.id)} {esc(c.title)}<br><span class="muted">check {code(c.type)}</span>',
         esc(c.kind),
-        code(c.type),
         badge(c.result),
-        esc(observed),
-        esc(words.value(c.expected)),
-        esc(evidence),
+        flow(observed),
+        flow(words.value(c.expected)),
+        prose(evidence),
     ]
 
 
@@ -158,8 +158,8 @@ def _overrides(report: Report) -> str:
         return '<section id="overrides"><h2>Overrides</h2><p>No phase was opened by override.</p></section>'
     rows = [
         [
-            esc(o.phase),
-            esc(o.reason),
+            nowrap(o.phase),
+            prose(o.reason),
             esc(words.who_when(o.by, o.at)),
             badge("fail", "IN FORCE") if o.in_force else badge("done", "cleared"),
         ]

@@ -7,7 +7,7 @@ an unknown is never drawn like a pass.
 from __future__ import annotations
 
 from cockpit.report import words
-from cockpit.report.htmltags import anchor, badge, code, esc, items, table
+from cockpit.report.htmltags import anchor, badge, code, esc, flow, items, nowrap, paragraphs, table
 from cockpit.report.model import Report, ServiceReport
 
 
@@ -15,17 +15,17 @@ def services_section(report: Report) -> str:
     rows = [
         [
             f'<a href="#{anchor("service", s.name)}">{esc(s.name)}</a>',
-            esc(s.phase),
+            nowrap(s.phase),
             badge(s.state),
-            esc(s.v2 or "-"),
-            esc(s.v3),
+            nowrap(s.v2 or "-"),
+            nowrap(s.v3),
             esc(words.by_server(s.dns)),
             _drift_badge(s.drift),
             badge("needs_attention", f"YES ({len(s.needs_attention)})") if s.needs_attention else esc("no"),
         ]
         for s in report.services
     ]
-    header = ["Service", "Phase", "State", "v2", "v3", "DNS at the last check", "Drift", "Needs attention"]
+    header = ["Service", "Phase", "State", "v2", "v3", words.DNS_COLUMN, "Drift", "Needs attention"]
     return (
         '<section id="services"><h2>Services</h2>'
         + table(header, rows)
@@ -45,10 +45,11 @@ def _service(s: ServiceReport) -> str:
     since = f" since {s.since}" if s.since else ""
     parts = [
         f'<article id="{anchor("service", s.name)}"><h3>Service {esc(title)} {badge(s.state)}</h3>',
-        f"<p>{esc(words.state(s.state))}{esc(since)}{esc(': ' + s.reason if s.reason else '')}</p>",
-        f"<p>Names: {', '.join(code(h) for h in s.hostnames) or '-'}; v2 {esc(s.v2 or '-')}, v3 {esc(s.v3)}; "
-        f"phase {esc(s.phase)}; cutover {esc(s.cutover)}; on a failed verification: {esc(s.rollback_policy)}</p>",
-        f"<p>Drift: {_drift_badge(s.drift)}</p>",
+        f"<p>{esc(words.state(s.state))}{esc(since)}{flow(': ' + s.reason if s.reason else '')}</p>",
+        f"<p>Names: {', '.join(code(h) for h in s.hostnames) or '-'}; v2 {nowrap(s.v2 or '-')}, "
+        f"v3 {nowrap(s.v3)}; phase {esc(s.phase)}; cutover {esc(s.cutover)}; "
+        f"on a failed verification: {esc(s.rollback_policy)}</p>",
+        f"<p>Drift: {_drift_badge(s.drift)}{esc(_drift_when(s))}</p>",
         _dns(s),
     ]
     if s.needs_attention:
@@ -58,20 +59,41 @@ def _service(s: ServiceReport) -> str:
     parts.append(_runbook(s))
     if s.timeline:
         rows = [
-            [esc(e.seq), esc(e.time), esc(e.by or "-"), code(e.action), esc(e.outcome), esc(e.summary or "-")]
+            [
+                nowrap(e.seq),
+                esc(e.time),
+                esc(e.by or "-"),
+                code(e.action),
+                esc(e.outcome),
+                flow(e.summary or "-"),
+            ]
             for e in s.timeline
         ]
         parts += ["<h4>Timeline</h4>", table(["#", "Time", "By", "Event", "Outcome", "What"], rows)]
     return "\n".join(parts) + "</article>"
 
 
+def _drift_when(s: ServiceReport) -> str:
+    if s.drift is None or not s.drift_at:
+        return ""
+    return (
+        f" (as of {s.drift_at}; the findings are under Needs attention)" if s.drift else f" at {s.drift_at}"
+    )
+
+
 def _dns(s: ServiceReport) -> str:
     if s.dns.checked_at is None:
-        return f"<p>DNS: {badge('never', words.NEVER)} (no verification recorded)</p>"
-    verdict = badge("pass", "ok") if s.dns.ok else badge("fail", "FAILED")
-    rows = [[esc(a.server), code(a.hostname), esc(words.answer(a))] for a in s.dns.answers]
-    return f"<h4>DNS at the last check ({esc(s.dns.checked_at)}, verification {verdict})</h4>" + table(
-        ["Server", "Name", "Answer"], rows
+        return f"<p>DNS: {badge('never', words.NEVER)} (nothing recorded: no verification, no write)</p>"
+    if s.dns.verified_at is None:
+        verdict = esc("no verification recorded")
+    else:
+        outcome = badge("pass", "ok") if s.dns.ok else badge("fail", "FAILED")
+        verdict = f"last verification {outcome} at {esc(s.dns.verified_at)}"
+    rows = [
+        [esc(a.server), code(a.hostname), nowrap(words.answer(a)), esc(words.seen(a))] for a in s.dns.answers
+    ]
+    return f"<h4>{esc(words.DNS_HEADING)} (newest {esc(s.dns.checked_at)}; {verdict})</h4>" + table(
+        ["Server", "Name", "Answer", "Seen"], rows
     )
 
 
@@ -103,7 +125,6 @@ def decisions_section(report: Report) -> str:
         ]
         for name, body in (("Decision", d.decision), ("Rationale", d.rationale), ("Revisit when", d.revisit)):
             if body:
-                paragraphs = "".join(f"<p>{esc(p.strip())}</p>" for p in body.split("\n\n") if p.strip())
-                parts.append(f"<h4>{esc(name)}</h4>{paragraphs}")
+                parts.append(f"<h4>{esc(name)}</h4>{paragraphs(body)}")
         parts.append("</article>")
     return "\n".join(parts) + "</section>"

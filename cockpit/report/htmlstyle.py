@@ -3,6 +3,10 @@
 Colour is never the only signal: every state is a word, and each family of states also has its
 own border (solid for done, double for broken, dashed for unknown, dotted for waiting), so the
 page reads the same printed in grey. Print rules keep every section expanded and rows whole.
+
+Text wraps only between words (`overflow-wrap: break-word`, never `anywhere`, which split an
+address such as 127.20.0.11 in two), and addresses, ids and numbers never wrap at all: a column is
+at least as wide as its longest word, which keeps every table inside 1100 px and an A4 page.
 """
 
 from __future__ import annotations
@@ -19,11 +23,15 @@ h4 { font-size: 1rem; margin: 1rem 0 .3rem; }
 nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem 1.2rem; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em; }
 pre { background: #f4f4f4; border: 1px solid #ccc; padding: .5rem; white-space: pre-wrap;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
 th, td { border: 1px solid #bbb; padding: .25rem .45rem; text-align: left; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; hyphens: manual; }
 th { background: #eee; }
+td code, .nowrap { white-space: nowrap; }
+.prose { white-space: pre-wrap; }
+p.prose { margin: 0 0 .6rem; }
+td p.prose:last-child { margin-bottom: 0; }
 .badge { display: inline-block; padding: 0 .4rem; border: 2px solid #555; border-radius: 3px;
   font-weight: 600; white-space: nowrap; }
 .good { background: #dcf3dc; border-color: #1e6b1e; border-style: solid; }
@@ -38,8 +46,13 @@ th { background: #eee; }
   background-image: repeating-linear-gradient(45deg, #333 0 4px, #777 4px 8px); }
 .alert { border-left: 6px double #a00; padding: .3rem .6rem; background: #fdf0f0; }
 ul.tight { margin: .2rem 0 .8rem; padding-left: 1.2rem; }
+@page { size: A4; margin: 10mm; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
+  table { font-size: 8pt; }
+  th, td { padding: .15rem .3rem; }
+  .badge { white-space: normal; }
+  .bar { width: 8rem; }
   nav { display: none; }
   a { color: inherit; text-decoration: none; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -7,6 +7,7 @@ value can become markup. Badges carry the state as a word and a class for its bo
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from cockpit.report import words
@@ -40,6 +41,37 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+LONG_TOKEN = re.compile(r"\S{16,}")
+# After the last separator of a run ("https://" stays whole) but not inside a CIDR (`/24` stays
+# with its address), and between the date and the time of an ISO 8601 timestamp.
+BREAK_AFTER = re.compile(r"(?<=[/_=&?,;])(?=[^/_=&?,;])(?!(?<=\d/)\d)|(?<=\d{4}-\d\d-\d\dT)(?=\d)")
+WBR = "<wbr>"
+DATE = re.compile(r"\b\d{4}-\d\d-\d\d")  # digits and dashes only: never inside an escaped entity
+
+
+def flow(value: object) -> str:
+    """Escaped text whose long tokens (paths, URLs, disk ids, times) may wrap between their parts.
+
+    A table column is at least as wide as its longest word, so one URL in an observed value would
+    push the table off an A4 page; a break hint after `/ _ = & ? , ;` (or after a timestamp's `T`)
+    lets it wrap between its parts. Dots, colons and hyphens get none, and a date is kept whole:
+    an address, a port, a number or a date is never split.
+    """
+    text, parts, start = str(value), [], 0
+    for match in LONG_TOKEN.finditer(text):
+        parts += [
+            _dated(text[start : match.start()]),
+            WBR.join(map(_dated, BREAK_AFTER.split(match.group()))),
+        ]
+        start = match.end()
+    return "".join([*parts, _dated(text[start:])])
+
+
+def _dated(text: str) -> str:
+    """Escaped, each date kept whole: a browser would otherwise wrap `2026-` away from `11-27`."""
+    return DATE.sub(lambda m: f'<span class="nowrap">{m.group()}</span>', esc(text))
+
+
 def badge(key: str, label: str | None = None) -> str:
     """A state or outcome as a word in a box whose border pattern says its family."""
     word = label if label is not None else words.OUTCOME_WORDS.get(key) or words.state(key)
@@ -64,11 +96,33 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
 
 def items(values: Iterable[str]) -> str:
     """A bullet list of plain texts (escaped here)."""
-    return '<ul class="tight">' + "".join(f"<li>{esc(v)}</li>" for v in values) + "</ul>"
+    return '<ul class="tight">' + "".join(f"<li>{flow(v)}</li>" for v in values) + "</ul>"
 
 
 def code(value: object) -> str:
+    """An id, a name or a path; kept on one line in a table (the style sheet's `td code`)."""
     return f"<code>{esc(value)}</code>"
+
+
+def nowrap(value: object) -> str:
+    """An address, a number or a short token that must never break across lines."""
+    return f'<span class="nowrap">{esc(value)}</span>'
+
+
+def _as_typed(value: object) -> str:
+    return "\n".join(line.rstrip() for line in str(value).strip().splitlines())
+
+
+def prose(value: object) -> str:
+    """Text as typed, inline: its line breaks and blank lines kept (pre-wrap); one line as it is."""
+    text = _as_typed(value)
+    return f'<span class="prose">{flow(text)}</span>' if "\n" in text else flow(text)
+
+
+def paragraphs(value: object) -> str:
+    """Prose as blocks: a <p> per paragraph (blank-line separated), its line breaks kept inside."""
+    chunks = re.split(r"\n{2,}", _as_typed(value))
+    return "".join(f'<p class="prose">{flow(chunk)}</p>' for chunk in chunks if chunk.strip())
 
 
 def anchor(kind: str, name: object) -> str:

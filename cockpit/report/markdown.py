@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from cockpit.report import words
 from cockpit.report.mdservices import decisions_section, services_section
-from cockpit.report.mdtext import bar, cell, code, item, table, text
+from cockpit.report.mdtext import bar, cell, cell_or_below, code, item, multiline, paragraphs, table, text
 from cockpit.report.model import CriterionReport, PhaseReport, Report
 
 
@@ -73,37 +73,41 @@ def _phase(p: PhaseReport) -> list[str]:
         lines[-1] += f"; active since {text(words.who_when(p.activated.by, p.activated.at))}"
     if p.completed:
         lines[-1] += f"; complete since {text(words.who_when(p.completed.by, p.completed.at))}"
-    lines += ["", f"Goal: {text(p.goal)}", ""]
+    lines += ["", *paragraphs(f"Goal: {p.goal}")]
     if p.override:
-        lines += [
-            f"**OVERRIDDEN** by {text(words.who_when(p.override.by, p.override.at))}: {text(p.override.reason)}",
-            "",
-        ]
+        stamp = text(words.who_when(p.override.by, p.override.at))
+        if multiline(p.override.reason):
+            lines += [f"**OVERRIDDEN** by {stamp}:", "", *paragraphs(p.override.reason)]
+        else:
+            lines += [f"**OVERRIDDEN** by {stamp}: {text(p.override.reason)}", ""]
     lines += [item(f"REGRESSION: {r}") for r in p.regressions]
     lines += [""] if p.regressions else []
+    below: list[str] = []  # the multi-line texts of a table, in full after it
     lines += [
         f"#### Criteria of phase {p.id}",
         "",
-        *table(CRITERIA_HEADER, [_criterion(c) for c in p.criteria]),
+        *table(CRITERIA_HEADER, [_criterion(c, below) for c in p.criteria]),
+        *below,
     ]
+    below = []
     tasks = [
         [
             code(t.id),
             cell(t.title) + ("" if t.required else " (optional)"),
             "done" if t.done else "OPEN",
-            cell(t.note or "-"),
+            cell_or_below(t.note or "-", f"Note of {code(t.id)}", below),
             cell(words.who_when(t.by, t.at) if t.done else "-"),
         ]
         for t in p.tasks
     ]
     lines += [f"#### Tasks of phase {p.id}", "", bar(p.tasks_done, p.tasks_total), ""]
-    return lines + table(["Task", "Title", "Status", "Note", "Done by"], tasks)
+    return lines + table(["Task", "Title", "Status", "Note", "Done by"], tasks) + below
 
 
 CRITERIA_HEADER = ["Criterion", "Kind", "Check", "Result", "Observed", "Expected", "Evidence"]
 
 
-def _criterion(c: CriterionReport) -> list[str]:
+def _criterion(c: CriterionReport, below: list[str]) -> list[str]:
     observed = words.value(c.observed) if c.observed is not None else (c.detail or "-")
     evidence = c.evidence or "-"
     if c.attestation:
@@ -118,7 +122,7 @@ def _criterion(c: CriterionReport) -> list[str]:
         f"**{words.outcome(c.result)}**" if c.result != "pass" else "pass",
         cell(observed),
         cell(words.value(c.expected)),
-        cell(evidence),
+        cell_or_below(evidence, f"Evidence of {code(c.id)}", below),
     ]
 
 
@@ -126,13 +130,16 @@ def _overrides(report: Report) -> list[str]:
     lines = ["## Overrides", ""]
     if not report.overrides:
         return [*lines, "No phase was opened by override.", ""]
+    below: list[str] = []
     rows = [
         [
             str(o.phase),
-            cell(o.reason),
+            cell_or_below(
+                o.reason, f"Reason of the override of phase {o.phase} ({text(o.at or '-')})", below
+            ),
             cell(words.who_when(o.by, o.at)),
             "in force" if o.in_force else "cleared",
         ]
         for o in report.overrides
     ]
-    return lines + table(["Phase", "Reason", "By", "Status"], rows)
+    return lines + table(["Phase", "Reason", "By", "Status"], rows) + below

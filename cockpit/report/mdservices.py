@@ -25,7 +25,7 @@ def services_section(report: Report) -> list[str]:
         ]
         for s in report.services
     ]
-    header = ["Service", "Phase", "State", "v2", "v3", "DNS at the last check", "Drift", "Needs attention"]
+    header = ["Service", "Phase", "State", "v2", "v3", words.DNS_COLUMN, "Drift", "Needs attention"]
     lines = ["## Services", "", *table(header, rows)]
     for service in report.services:
         lines += _service(service)
@@ -41,7 +41,7 @@ def _service(s: ServiceReport) -> list[str]:
         f"- State: **{cell(words.state(s.state))}**{since}{reason}",
         f"- Names: {', '.join(code(h) for h in s.hostnames) or '-'}; v2 {cell(s.v2 or '-')}, v3 {cell(s.v3)}",
         f"- Phase {s.phase}; cutover {text(s.cutover)}; on a failed verification: {text(s.rollback_policy)}",
-        f"- Drift: {text(words.drift(s.drift))}",
+        f"- Drift: {text(words.drift(s.drift, s.drift_at))}{_drift_when(s)}",
         "",
     ]
     lines += _dns(s)
@@ -64,15 +64,26 @@ def _service(s: ServiceReport) -> list[str]:
     return lines
 
 
+def _drift_when(s: ServiceReport) -> str:
+    if not s.drift or not s.drift_at:
+        return ""
+    return f", as of {text(s.drift_at)} (the findings are under Needs attention)"
+
+
 def _dns(s: ServiceReport) -> list[str]:
     if s.dns.checked_at is None:
-        return [f"DNS: {words.NEVER} (no verification recorded).", ""]
-    rows = [[cell(a.server), code(a.hostname), cell(words.answer(a))] for a in s.dns.answers]
-    verdict = "ok" if s.dns.ok else "FAILED"
+        return [f"DNS: {words.NEVER} (nothing recorded: no verification, no write).", ""]
+    rows = [
+        [cell(a.server), code(a.hostname), cell(words.answer(a)), cell(words.seen(a))] for a in s.dns.answers
+    ]
+    if s.dns.verified_at is None:
+        verdict = "no verification recorded"
+    else:
+        verdict = f"last verification {'ok' if s.dns.ok else 'FAILED'} at {text(s.dns.verified_at)}"
     return [
-        f"DNS at the last check ({text(s.dns.checked_at)}, verification {verdict}):",
+        f"{words.DNS_HEADING} (newest {text(s.dns.checked_at)}; {verdict}):",
         "",
-        *table(["Server", "Name", "Answer"], rows),
+        *table(["Server", "Name", "Answer", "Seen"], rows),
     ]
 
 

@@ -41,12 +41,29 @@ def block(value: str) -> list[str]:
 
 
 def paragraphs(value: str) -> list[str]:
-    """Prose (a rationale): each paragraph as escaped inline text, paragraphs separated by blank lines."""
+    """Prose (a rationale, a note): paragraphs separated by blank lines, the line breaks inside a
+    paragraph kept as hard breaks (a trailing backslash, never `<br>`), every line escaped."""
     found: list[str] = []
     for chunk in re.split(r"\n\s*\n", value.strip()):
-        if chunk.strip():
-            found += [_not_a_block(text(chunk)), ""]
+        rows = [_not_a_block(text(line)) for line in chunk.splitlines() if line.strip()]
+        if rows:
+            found += [*(row + "\\" for row in rows[:-1]), rows[-1], ""]
     return found
+
+
+def multiline(value: object) -> bool:
+    """Whether a value has more than one line: a table cell cannot hold it whole."""
+    return len([line for line in str(value).splitlines() if line.strip()]) > 1
+
+
+def cell_or_below(value: object, label: str, below: list[str]) -> str:
+    """A cell for text that may span lines: one line stays in the cell; more lines go below the
+    table, under `label`, with their paragraphs and line breaks (a GitHub table row is one line)."""
+    if not multiline(value):
+        return cell(value)
+    below += [f"{label}:", "", *paragraphs(str(value))]
+    first = next(line for line in str(value).splitlines() if line.strip())
+    return f"{cell(first)} (in full below the table)"
 
 
 def _not_a_block(line: str) -> str:

@@ -15,6 +15,7 @@ SCHEMA_VERSION = 1
 
 BlockerKind = Literal["regression", "service", "pending", "criterion", "task"]
 AnswerLabel = Literal["v2", "v3", "old", "other", "nxdomain", "error"]
+AnswerSource = Literal["verification", "read_back"]
 RUNBOOK_STEPS = ("start", "stop", "backup", "restore", "rollback")
 
 
@@ -102,19 +103,25 @@ class PhaseReport(BaseModel):
 
 
 class DnsAnswer(BaseModel):
-    """What one DNS server answered for one name at the last recorded verification."""
+    """What one DNS server held for one name, from the newest record of it (see `knowledge`)."""
 
     server: str
     hostname: str
     answer: list[str] | str
     label: AnswerLabel
+    source: AnswerSource = Field(
+        default="verification",
+        description="verification: a DNS query; read_back: the entries the engine read back after a write",
+    )
+    at: str | None = Field(default=None, description="when that record was made")
 
 
 class ServiceDns(BaseModel):
-    """The last recorded verification of a service's names; `checked_at` None: never checked."""
+    """What is known of a service's names; `checked_at` (the newest record) None: never checked."""
 
     checked_at: str | None = None
-    ok: bool | None = None
+    ok: bool | None = Field(default=None, description="the verdict of the last recorded verification")
+    verified_at: str | None = Field(default=None, description="when that verification was recorded")
     answers: list[DnsAnswer] = []
 
 
@@ -159,6 +166,9 @@ class ServiceReport(BaseModel):
     v3: str
     dns: ServiceDns
     drift: list[str] | None = Field(description="None: never checked; empty: none seen at the last check")
+    drift_at: str | None = Field(
+        default=None, description="when what the drift verdict rests on was recorded"
+    )
     needs_attention: list[str] = []
     runbook: Runbook
     timeline: list[TimelineEntry] = []

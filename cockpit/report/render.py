@@ -3,12 +3,15 @@
 Secrets are masked twice. The values in the store were masked when journaled, but a value can
 reach a report another way (a note typed before its password was configured as a secret, a
 config text), so every string of the model is redacted before rendering (escaping would hide a
-secret from a text search: `p&ss` becomes `p&amp;ss`), and the rendered text once more after.
+secret from a text search: `p&ss` becomes `p&amp;ss`), and the rendered text once more after
+(for HTML also its visible text, without the markup that could split a secret in two).
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,10 @@ def render(report: Report, fmt: str) -> str:
     safe = Report.model_validate(_redacted(report.model_dump(mode="json")))
     text = RENDERERS[fmt](safe)
     guarded = REDACTOR.redact(text)
+    if fmt == "html":  # markup inside a word (a break hint, a no-wrap date) could split a secret
+        seen = html.unescape(re.sub(r"<[^>]*>", "", guarded))
+        if REDACTOR.redact(seen) != seen:
+            raise CockpitError("the HTML report held a secret that could not be masked; nothing written")
     if fmt == "json" and guarded != text:
         try:  # a secret that slipped past the first pass must not also break the document
             json.loads(guarded)

@@ -1,8 +1,9 @@
 """Provides the services part of a report: the cutover board as the store last recorded it.
 
-A report never asks a backend: what each DNS server answered is the last recorded verification,
-and drift is judged from the entries cockpit last read back. A service whose names were never
-checked says so (drift None, no answers), it is never shown as fine.
+A report never asks a backend: what each DNS server holds is the newest record of it (a
+verification or the engine's read-back after a write, see `knowledge`), and drift is judged from
+that and from what writers observed. A service whose names were never checked says so (drift
+None, no answers); one whose servers disagree is never shown as fine.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 from cockpit.core import Cockpit
 from cockpit.models.inventory import Service
-from cockpit.report.model import RUNBOOK_STEPS, AnswerLabel, DnsAnswer, Runbook, ServiceDns, ServiceReport
+from cockpit.report import words
+from cockpit.report.knowledge import addresses, known_answers, split
+from cockpit.report.model import RUNBOOK_STEPS, Runbook, ServiceDns, ServiceReport
 from cockpit.report.timeline import timeline
 
 AT_REST_V3 = frozenset({"cut_over", "finalized"})
@@ -38,7 +41,7 @@ def _service(
 ) -> ServiceReport:
     state = str(record.get("state", "planned"))
     earlier = cockpit.project.config.service(service.follows) if service.follows else None
-    dns = last_answers(service, record, earlier)
+    dns = known_answers(service, record, events, earlier)
     drift = recorded_drift(service, record, state, dns)
     return ServiceReport(
         name=service.name,
@@ -54,79 +57,50 @@ def _service(
         v3=str(service.v3),
         dns=dns,
         drift=drift,
+        drift_at=drift_time(record, dns) if drift is not None else None,
         needs_attention=attention_items(service, record, state, drift, pending),
         runbook=runbook_of(service),
         timeline=timeline(events),
     )
 
 
-def _label(service: Service, earlier: Service | None, answer: list[str] | str) -> AnswerLabel:
-    if isinstance(answer, str):
-        return "nxdomain" if answer == "NXDOMAIN" else "error"
-    if service.v2 is not None and answer == [str(service.v2)]:
-        return "v2"
-    if answer == [str(service.v3)]:
-        return "v3"
-    if earlier is not None and earlier.v2 is not None and answer == [str(earlier.v2)]:
-        return "old"  # the move this one follows has not happened yet
-    return "other"
-
-
-def last_answers(service: Service, record: dict[str, Any], earlier: Service | None) -> ServiceDns:
-    """What each server answered at the last recorded verification (none recorded: never checked)."""
-    verified = record.get("verified")
-    if not isinstance(verified, dict):
-        return ServiceDns()
-    answers = []
-    for server, by_name in sorted((verified.get("answers") or {}).items()):
-        for hostname, answer in sorted(by_name.items()):
-            value: list[str] | str = [str(a) for a in answer] if isinstance(answer, list) else str(answer)
-            answers.append(
-                DnsAnswer(
-                    server=server, hostname=hostname, answer=value, label=_label(service, earlier, value)
-                )
-            )
-    return ServiceDns(checked_at=verified.get("at"), ok=verified.get("ok"), answers=answers)
-
-
-def _addresses(entries: Any) -> set[str]:
-    return {str(e.get("answer") or e.get("ip")) for e in entries or [] if isinstance(e, dict)}
-
-
 def recorded_drift(service: Service, record: dict[str, Any], state: str, dns: ServiceDns) -> list[str] | None:
-    """Disagreements between the state and what was last read back; None when nothing was ever read.
+    """Disagreements between the state and what was last seen; None when nothing was ever seen.
 
     A drift a writer observed (`drift.observed`: the board, `cockpit check`) is on record as such,
-    for a service in any state; the rest is judged from the entries the engine last read back.
+    for a service in any state, and stands unless newer answers were recorded since; otherwise the
+    newest answers are judged against the state. Servers left split (a service stopped half-way)
+    are always a finding: a writer's "no drift" for a needs_attention service must not hide them.
     """
-    observed = record.get("drift")
-    if observed is not None:
-        return list(observed.get("findings") or [])
-    servers = record.get("servers") or {}
-    seen = [(s, h, e) for s, names in servers.items() for h, e in names.items() if "live" in e]
-    if not seen and dns.checked_at is None:
+    observed = record.get("drift") if isinstance(record.get("drift"), dict) else None
+    if observed is None and dns.checked_at is None:
         return None
-    findings: list[str] = []
-    if state in AT_REST_V3 | AT_REST_V2:
-        for server, hostname, entry in seen:
-            expected = entry.get("after") if state in AT_REST_V3 else entry.get("before")
-            if _addresses(entry["live"]) != _addresses(expected):
-                findings.append(
-                    f"{server}: {hostname} last read back {sorted(_addresses(entry['live'])) or 'nothing'}, "
-                    f"not what cockpit recorded for a {state} service ({sorted(_addresses(expected))})"
-                )
-        want = "v3" if state in AT_REST_V3 else "v2"
-        for answer in dns.answers:
-            if answer.label not in (want, "old"):
-                findings.append(
-                    f"{answer.server}: {answer.hostname} answered {_answer_text(answer.answer)} at the last "
-                    f"check, not the {want} address a {state} service should have"
-                )
-    return findings
+    if observed is not None and (dns.checked_at is None or str(observed.get("at") or "") >= dns.checked_at):
+        findings = [str(f) for f in observed.get("findings") or []]
+    else:
+        findings = _judged(state, dns)
+    disagreement = split(dns) if state not in AT_REST_V3 | AT_REST_V2 else None
+    return findings + ([disagreement] if disagreement and disagreement not in findings else [])
 
 
-def _answer_text(answer: list[str] | str) -> str:
-    return ", ".join(answer) if isinstance(answer, list) else answer
+def drift_time(record: dict[str, Any], dns: ServiceDns) -> str | None:
+    """When what the drift verdict rests on was recorded: the writer's look or the newest answer."""
+    observed = record.get("drift") if isinstance(record.get("drift"), dict) else None
+    times = [t for t in ((observed or {}).get("at"), dns.checked_at) if t]
+    return str(max(times)) if times else None
+
+
+def _judged(state: str, dns: ServiceDns) -> list[str]:
+    """At rest, every newest answer that is not the state's side (v3 for cut_over, v2 for rolled_back)."""
+    if state not in AT_REST_V3 | AT_REST_V2:
+        return []
+    want = "v3" if state in AT_REST_V3 else "v2"
+    return [
+        f"{a.server}: {a.hostname} is {words.answer(a)} ({words.seen(a)}), not the {want} address "
+        f"a {state} service should have"
+        for a in dns.answers
+        if a.label not in (want, "old")
+    ]
 
 
 def attention_items(
@@ -142,9 +116,11 @@ def attention_items(
         items.append(f"needs attention: {record.get('reason') or 'no reason recorded'}")
         for server, names in sorted((record.get("diff") or {}).items()):
             for hostname, entry in sorted(names.items()):
+                live = entry.get("live")
+                seen = "could not be read" if live is None else f"seen {addresses(live)}"
                 items.append(
-                    f"{server}: {hostname} recorded before {sorted(_addresses(entry.get('before')))}, "
-                    f"after {sorted(_addresses(entry.get('after')))}, seen {sorted(_addresses(entry.get('live')))}"
+                    f"{server}: {hostname} recorded before {addresses(entry.get('before'))}, "
+                    f"after {addresses(entry.get('after'))}; {seen} at {record.get('since')}"
                 )
     verified = record.get("verified")
     if isinstance(verified, dict) and verified.get("ok") is False and state != "rolled_back":

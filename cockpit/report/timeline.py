@@ -23,6 +23,16 @@ def compact(value: Any, longest: int = LONGEST) -> str:
     return text if len(text) <= longest else text[: longest - 3] + "..."
 
 
+def unprefixed(prefix: str, message: str) -> str:
+    """`message` without a leading `prefix: `, for a line that names `prefix` before it already.
+
+    An adapter's error starts with its backend's name, which is often the server's name too: a
+    line that says the server first must not say it twice ("pihole x: ...: pihole: ...").
+    """
+    head = f"{prefix}: "
+    return message[len(head) :] if prefix and message.startswith(head) else message
+
+
 def _entries(entries: Any) -> str:
     if not entries:
         return "nothing"
@@ -50,7 +60,7 @@ def _intent(_: dict[str, Any], after: dict[str, Any]) -> str:
 def _outcome(_: dict[str, Any], after: dict[str, Any]) -> str:
     applied = "applied" if after.get("applied") else "NOT applied"
     verdict = f" ({after['reconciled']})" if after.get("reconciled") else ""
-    error = f": {after['error']}" if after.get("error") else ""
+    error = f": {unprefixed(str(after.get('server')), str(after['error']))}" if after.get("error") else ""
     return f"{after.get('server')} {after.get('hostname')}: {applied}{verdict}, now {_entries(after.get('observed'))}{error}"
 
 

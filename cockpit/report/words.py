@@ -20,6 +20,8 @@ OUTCOME_WORDS = {
 STATE_WORDS = {"needs_attention": "NEEDS ATTENTION"}
 LONGEST_VALUE = 400
 NEVER = "never checked"
+DNS_COLUMN = "DNS as last seen"
+DNS_HEADING = "DNS as last seen"
 
 
 def outcome(result: str) -> str:
@@ -48,8 +50,14 @@ def answer(item: Any) -> str:
     return f"{item.label} ({addresses})" if item.label in ("v2", "v3", "old") else f"other ({addresses})"
 
 
+def seen(item: Any) -> str:
+    """How and when an answer was recorded: `answered at T` (a verification) or `read back at T`."""
+    how = "read back" if item.source == "read_back" else "answered"
+    return f"{how} at {item.at}" if item.at else f"{how}, time not recorded"
+
+
 def by_server(dns: Any) -> str:
-    """The last answers in a few words: `adguard v3, pihole v3` (`v3/v2` when names disagree)."""
+    """The newest answers in a few words: `adguard v3, pihole v2` (`v3/v2` when names disagree)."""
     if dns.checked_at is None:
         return NEVER
     labels: dict[str, list[str]] = {}
@@ -64,7 +72,10 @@ def percent(done: int, total: int) -> int:
     return round(100 * done / total) if total else 0
 
 
-def drift(found: list[str] | None) -> str:
+def drift(found: list[str] | None, at: str | None = None) -> str:
+    """The drift verdict in a few words, with the time of what it rests on."""
     if found is None:
         return NEVER
-    return f"DRIFT ({len(found)})" if found else "none at the last check"
+    if found:
+        return f"DRIFT ({len(found)})"
+    return f"none at the last check ({at})" if at else "none at the last check"

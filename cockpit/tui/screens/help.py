@@ -62,7 +62,7 @@ def help_text(screen: Screen[object], width: int = 74) -> Text:
         note = "" if entry.enabled else "  (not now)"
         line = f"  {', '.join(entry.keys):<20} {entry.description}{note}\n"
         text.append(line, style="" if entry.enabled else "dim")
-    text.append("Everywhere\n", style="bold undercolumn")
+    text.append("Everywhere\n", style="bold underline")
     column = 2
     text.append("  ")
     for entry in everywhere.values():
