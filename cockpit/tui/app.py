@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from cockpit.tui.messages import LiveProbed, ProjectLoaded, StoreOpened
 
 PROBE_EVERY_S = 15.0
+HANGUP_EXIT_S = 5.0  # after a hang-up, once the store is closed: the most the way out may take
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ class CockpitApp(App[int]):
         self._load = project if callable(project) else None
         self._outline = outline or []
         self.load_error: BaseException | None = None
-        self._switched = False  # the operator switched between writing and read-only at runtime
+        self._switched = False
+        self.hung_up = False  # SIGHUP arrived: the terminal is gone  # the operator switched between writing and read-only at runtime
         self.write = write
         self.mouse = mouse
         self.backend: Backend | None = None
@@ -144,7 +147,7 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         self.call_after_refresh(_collect_again)
-        self._restore_signals = signals.catch(self.leave)
+        self._restore_signals = signals.catch(self.leave, self._hung_up)
         # After the first frame: the workers import the engine and the adapters, and an import
         # in a thread still holds the interpreter while the first frame is being drawn.
         self.call_after_refresh(self._start_workers if self._load is None else self.load_project)
@@ -305,6 +308,20 @@ class CockpitApp(App[int]):
         running = [w for w in self.workers if w.group == OPERATION and not w.is_finished]
         await _wait_for(running)
         self.exit(0)
+
+    def _close_store(self) -> None:
+        """Finish or compensate the transaction in flight, then release the store (any thread)."""
+        opened = self._opened
+        if opened is not None:
+            opened.request_stop()
+            opened.close()
+
+    def _hung_up(self) -> None:
+        """SIGHUP: the SSH link dropped. Stop writing to the terminal that is gone, then end."""
+        self.hung_up = True
+        if not self.is_headless:
+            signals.detach_terminal()
+            signals.exit_soon(128 + signal.SIGHUP, HANGUP_EXIT_S, self._close_store)
 
     async def on_unmount(self) -> None:
         """Release the store's lock on the way out, after any transaction in flight."""

@@ -97,7 +97,7 @@ def cockpit_in_tmux(
     command = "env COCKPIT_LOOPBACK_ONLY=1 TERM=xterm-256color " + " ".join(shlex.quote(p) for p in base)
     try:
         tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "cockpit", "-x", "100", "-y", "30", command)
-        yield tmux, info
+        yield tmux, {**info, "state": state}
     finally:
         tmux.run("kill-server", check=False)
         lab.reset()
@@ -137,3 +137,70 @@ def test_cut_over_with_c_y_then_roll_back_with_r_in_a_real_terminal(
         lambda: f"DNS: {answers(info)}\n{tmux.screen()}",
     )
     tmux.wait_for("rolled_back")
+
+
+def cockpit_pids(tmux: Tmux) -> list[int]:
+    """The pane's process and its descendants: cockpit runs under the shell tmux starts."""
+    pids = [int(tmux.run("list-panes", "-t", "cockpit", "-F", "#{pane_pid}").strip())]
+    for pid in pids:  # grows while walking: children of children
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        if children.exists():
+            pids += [int(c) for c in children.read_text().split()]
+    return pids
+
+
+def test_the_terminal_going_away_ends_cockpit_and_frees_the_store(
+    cockpit_in_tmux: tuple[Tmux, dict[str, Any]],
+) -> None:
+    """tmux killed (an SSH link that drops): SIGHUP, and the process is gone with its lock."""
+    from cockpit.core import Cockpit
+    from cockpit.project import load_project
+
+    tmux, info = cockpit_in_tmux
+    tmux.wait_for("Phases", "enter: open")
+    tmux.keys("2")
+    tmux.wait_for("cutover board", "immich")
+    pids = cockpit_pids(tmux)
+    assert any(b"cockpit" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids), pids
+    tmux.run("kill-server")
+    until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
+        20,
+        lambda: f"still running after the hang-up: {[p for p in pids if Path(f'/proc/{p}').exists()]}",
+    )
+    with Cockpit.open(load_project(info["config"], info["state"]), write=True):
+        pass  # the lock is free
+
+
+def test_the_terminal_going_away_mid_cutover_finishes_or_compensates_then_exits(
+    cockpit_in_tmux: tuple[Tmux, dict[str, Any]], tui_lab: tuple[Lab, dict[str, Any]]
+) -> None:
+    """The SSH link drops while pihole is slow to answer a cutover's write: the engine settles the
+    transaction (every server v2, or every server v3), the process exits, and the lock is free."""
+    from cockpit.core import Cockpit
+    from cockpit.project import load_project
+
+    lab, _ = tui_lab
+    tmux, info = cockpit_in_tmux
+    tmux.wait_for("Phases", "enter: open")
+    tmux.keys("2")
+    tmux.wait_for("cutover board", "immich")
+    lab.faults.set_write_latency("pihole", 1500)
+    tmux.keys("c")
+    tmux.wait_for("Cut over immich?")
+    tmux.keys("y")
+    tmux.wait_for("cutting_over")
+    pids = cockpit_pids(tmux)
+    tmux.run("kill-server")
+    until(
+        lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
+        30,
+        lambda: f"still running after the hang-up: {[p for p in pids if Path(f'/proc/{p}').exists()]}",
+    )
+    lab.faults.clear()
+    live = answers(info)
+    assert live["adguard"] == live["pihole"], live  # never half a change
+    with Cockpit.open(load_project(info["config"], info["state"]), write=True) as cockpit:
+        state = (cockpit.store.service_record("immich") or {}).get("state")
+        assert cockpit.store.pending_operations() == []
+    assert state in ("rolled_back", "cut_over"), state
