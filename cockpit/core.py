@@ -243,10 +243,22 @@ class Cockpit:
 
     def check(self, phase_ids: list[int], on_result: OnResult | None = None) -> CheckRun:
         """Evaluate the phases' criteria; record them and open gates when the store is writable."""
+        return self.record_check(phase_ids, self.evaluate(phase_ids, on_result))
+
+    def evaluate(self, phase_ids: list[int], on_result: OnResult | None = None) -> list[CheckResult]:
+        """Evaluate the phases' criteria against the backends; records nothing.
+
+        Apart from `record_check` so that a session can ask the backends from a reader of the
+        store, without holding its writer while slow servers answer.
+        """
         phases = [self.phase(i) for i in phase_ids]
         from cockpit.checks.runner import run_checks  # the adapters load when a check runs, not at startup
 
-        results = run_checks(self.project, self.store, phases, on_result)
+        return run_checks(self.project, self.store, phases, on_result)
+
+    def record_check(self, phase_ids: list[int], results: list[CheckResult]) -> CheckRun:
+        """Record evaluated results and latch the gates that now pass (when the store is writable)."""
+        phases = [self.phase(i) for i in phase_ids]
         if not self.store.writable:
             holder = describe_holder(self.lock_holder) if self.lock_holder else None
             reason = f"the store is locked by {holder}" if holder else "the store is open read-only"

@@ -40,6 +40,9 @@ class Abort(Exception):
     """A transaction that must be undone: the reason goes into the journal."""
 
 
+ASKED_TO_STOP = "cockpit was asked to stop"
+
+
 class Engine:
     """The cutover engine over one open Cockpit (the store lock held for changes)."""
 
@@ -48,6 +51,21 @@ class Engine:
         self.project = cockpit.project
         self.settings = self.project.config.inventory.cutover
         self.stop = threading.Event()  # set by SIGTERM/SIGHUP: finish or compensate, then stop
+        self.stop_reason = ASKED_TO_STOP
+
+    def interrupt(self, reason: str) -> None:
+        """Stop the transaction in flight at its next step, compensating it, for `reason`.
+
+        The operator's `r` during a running cutover: what was applied is rolled back at once
+        instead of after the verification runs its course.
+        """
+        self.stop_reason = reason
+        self.stop.set()
+
+    def resume(self) -> None:
+        """Ready for the next operation after an interrupt (not after a signal: that ends the run)."""
+        self.stop.clear()
+        self.stop_reason = ASKED_TO_STOP
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -235,7 +253,7 @@ class Engine:
                         {
                             "service": service.name,
                             "state": self.state(service),
-                            "reason": "not started: cockpit was asked to stop",
+                            "reason": f"not started: {self.stop_reason}",
                         }
                     )
                     continue
@@ -262,7 +280,7 @@ class Engine:
                             done.append((side, hostname, before, after))
                             self._change(service, side, hostname, before, after, "cutover")
                         if self.stop.is_set():
-                            raise Abort("cockpit was asked to stop mid-transaction")
+                            raise Abort(f"{self.stop_reason} mid-transaction")
             except Abort as why:
                 return self._compensate(service, done, str(why))
         self.transition(service, "verifying", "applied on every DNS server")
@@ -325,7 +343,7 @@ class Engine:
         if result.ok and not self.stop.is_set():
             self.transition(service, "cut_over", f"{why}: verified on every DNS server and over HTTP")
             return self._summary(service, "verified")
-        reason = result.reason or "cockpit was asked to stop before verification ended"
+        reason = result.reason or f"{self.stop_reason} before verification ended"
         if not policy:
             self.transition(
                 service,
@@ -469,7 +487,7 @@ class Engine:
         target = "cut_over" if live == "v3" else "rolled_back" if live == "v2" else None
         if target is None:
             raise RefusedError(
-                f"{service.name}: the servers answer neither all v2 nor all v3 ({self.diff(service)}); "
+                f"{service.name}: the servers answer neither all v2 nor all v3 ({self.answers_in_words(service)}); "
                 "restore instead, or fix the servers first"
             )
         self.transition(
@@ -491,6 +509,19 @@ class Engine:
                     live = _try_live(side, hostname) or []
                     seen.add(_points_at(live, service))
         return seen.pop() if len(seen) == 1 and seen <= {"v2", "v3"} else "mixed"
+
+    def answers_in_words(self, service: Service) -> str:
+        """What each server's entries point at, per name: `adguard v3, pihole v2` (for messages)."""
+        words = []
+        with self.sides() as sides:
+            for side in sides:
+                for hostname in service.hostnames:
+                    live = _try_live(side, hostname)
+                    seen = "unreadable" if live is None else _points_at(live, service)
+                    words.append(
+                        f"{side.name} {seen}" + (f" for {hostname}" if len(service.hostnames) > 1 else "")
+                    )
+        return ", ".join(words)
 
     def diff(self, service: Service) -> dict[str, Any]:
         """Per server and name: what cockpit recorded before and after, and what the server has now."""

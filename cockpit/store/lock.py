@@ -27,7 +27,9 @@ def describe_holder(holder: dict[str, Any]) -> str:
     if not holder:
         return "another process (it has not written its name yet)"
     via = f" via {holder['ssh_client']}" if holder.get("ssh_client") else ""
-    return f"{holder.get('user')}@{holder.get('host')}{via}, pid {holder.get('pid')}, since {holder.get('since')}"
+    since = str(holder.get("since") or "?")
+    since = f"{since[:19].replace('T', ' ')} UTC" if since.endswith("Z") else since  # a line a person reads
+    return f"{holder.get('user')}@{holder.get('host')}{via}, pid {holder.get('pid')}, since {since}"
 
 
 def _try_exclusive(fd: int, patience: float) -> bool:

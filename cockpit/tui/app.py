@@ -61,7 +61,7 @@ class CockpitApp(App[int]):
     DEFAULT_MODE = "phases"
     COMMANDS: ClassVar[set[Any]] = {CockpitCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('phases')", "Phases", show=False, id="app.phases"),
+        Binding("1", "phases", "Phases", show=False, id="app.phases"),
         Binding("2", "switch_mode('services')", "Services", show=False, id="app.services"),
         Binding("3", "switch_mode('audit')", "Audit", show=False, id="app.audit"),
         Binding("4", "switch_mode('decisions')", "Decisions", show=False, id="app.decisions"),
@@ -205,7 +205,7 @@ class CockpitApp(App[int]):
             self.store_state = StoreState("read-only", f"READ-ONLY: {how}; nothing can change")
         else:
             holder = backend.holder() or "another cockpit"
-            self.store_state = StoreState("read-only", f"READ-ONLY: the store is locked by {holder}")
+            self.store_state = StoreState("read-only", f"READ-ONLY: locked by {holder}")
         if isinstance(self.screen, CockpitScreen):
             self.screen.reload()
         self.screen.refresh_bindings()
@@ -270,6 +270,19 @@ class CockpitApp(App[int]):
         self.store_state = StoreState("switching...")
         self.screen.refresh_bindings()
         self.open_store()
+
+    async def action_phases(self) -> None:
+        """`1`: the list of phases, whatever phase was open in that mode (escape goes back to it too)."""
+        await self.switch_mode("phases")
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+
+    def action_command_palette(self) -> None:
+        """`ctrl+p`: Textual's palette, without its emoji and ellipsis (either can be two cells wide)."""
+        from cockpit.tui.commands import AsciiPalette
+
+        if self.use_command_palette and not AsciiPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(AsciiPalette(id="--command-palette", placeholder="Search for commands..."))
 
     def action_export(self) -> None:
         """`e`: the progress report, in a format and to a path the operator picks (on this machine)."""

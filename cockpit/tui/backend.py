@@ -9,8 +9,9 @@ the simplest thing that is obviously right. Nothing here imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,7 @@ class Backend:
         self._lock = threading.RLock()
         self.asked_read_only = asked_read_only
         self.engine = ReportingEngine(cockpit)
+        self._ending = False
 
     @classmethod
     def open(cls, project: Project, *, write: bool) -> Backend:
@@ -122,23 +124,49 @@ class Backend:
         with self._lock:
             return self._current().audit(limit=limit, contains=contains or None)
 
-    def board(self) -> tuple[list[dict[str, Any]], dict[str, list[str] | None]]:
-        """Each service's record and the drift findings (None: a server could not be asked)."""
+    def board(self) -> list[dict[str, Any]]:
+        """Each service's record, from the store alone (quick: the board draws it at once)."""
         with self._lock:
             cockpit = self._current()
-            services = [
+            return [
                 {**s, **(cockpit.store.service_record(s["name"]) or {})} for s in cockpit.status()["services"]
             ]
-            drift = drift_report(cockpit)
-            record_drift(cockpit, drift)  # when writing: what the board saw goes into the trail
-            return services, drift
+
+    def drift(self) -> dict[str, list[str] | None]:
+        """The drift findings (None: a server could not be asked), asked outside the session's lock.
+
+        Reading every server's entries takes a round trip per name; with a slow server that is
+        tens of seconds, which `r` must not wait behind. Only recording what was seen (when
+        writing) takes the lock.
+        """
+        with self._reader() as reader:
+            drift = drift_report(reader)
+        if self.writable:
+            with self._lock:
+                record_drift(self._cockpit, drift)  # what the board saw goes into the trail
+        return drift
 
     # -- phases -----------------------------------------------------------------------------
 
     def check(self, phase_id: int, on_result: OnResult | None = None) -> CheckRun:
-        """Evaluate a phase's criteria; recorded when writing, shown only when reading."""
+        """Evaluate a phase's criteria; recorded when writing, shown only when reading.
+
+        The backends are asked from a reader of the store of its own, outside the session's lock:
+        a check waiting on a slow server must never hold up `r`. Only the recording takes the lock.
+        """
+        with self._reader() as reader:
+            results = reader.evaluate([phase_id], on_result)
         with self._lock:
-            return self._current().check([phase_id], on_result)
+            return self._current().record_check([phase_id], results)
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[Cockpit]:
+        """A read-only snapshot of the store for network work done outside the lock."""
+        reader = Cockpit.open(self.project, write=False)
+        try:
+            yield reader
+        finally:
+            reader.close()
 
     def set_task(self, phase_id: int, task_id: str, done: bool, note: str) -> dict[str, Any]:
         with self._lock:
@@ -166,31 +194,31 @@ class Backend:
     def cutover(self, names: list[str], confirm: Confirm, progress: Progress) -> list[dict[str, Any]]:
         """Plan, ask (the plan shown is the plan applied), then one transaction per service."""
         with self._lock:
-            self.engine.progress = progress
+            self._ready(progress)
             return self.engine.cutover(self.engine.services(names), confirm=confirm)
 
     def rollback(self, names: list[str] | None, progress: Progress) -> list[dict[str, Any]]:
         """Roll back the named services, or (None) every DNS cutover; idempotent."""
         with self._lock:
-            self.engine.progress = progress
+            self._ready(progress)
             return self.engine.rollback(self.engine.services(names or [], names is None))
 
     def verify(self, name: str, progress: Progress) -> dict[str, Any]:
         with self._lock:
-            self.engine.progress = progress
+            self._ready(progress)
             (service,) = self.engine.services([name])
             return self.engine.verify_now(service)
 
     def finalize(self, name: str, progress: Progress) -> dict[str, Any]:
         with self._lock:
-            self.engine.progress = progress
+            self._ready(progress)
             (service,) = self.engine.services([name])
             return self.engine.finalize(service)
 
     def resolve(self, name: str, mode: str, reason: str, progress: Progress) -> dict[str, Any]:
         """Settle a service in needs_attention: adopt what the servers answer, or restore the before."""
         with self._lock:
-            self.engine.progress = progress
+            self._ready(progress)
             (service,) = self.engine.services([name])
             return self.engine.resolve(service, mode, reason)
 
@@ -225,7 +253,18 @@ class Backend:
 
     def request_stop(self) -> None:
         """The link dropped or the operator quits: the transaction in flight finishes or compensates."""
+        self._ending = True
         self.engine.stop.set()
+
+    def interrupt(self, reason: str) -> None:
+        """`r` during a running cutover: the engine compensates it at its next step (no lock: it runs)."""
+        self.engine.interrupt(reason)
+
+    def _ready(self, progress: Progress) -> None:
+        """Before each operation, under the lock: an earlier interrupt is spent, unless the session ends."""
+        if not self._ending:
+            self.engine.resume()
+        self.engine.progress = progress
 
     def close(self) -> None:
         """Release the lock; waits for a transaction in flight, which the stop request shortens."""

@@ -45,6 +45,18 @@ async def test_keys_1_2_3_switch_between_phases_services_and_audit(world: World)
         assert isinstance(pilot.app.screen, PhasesScreen)
 
 
+async def test_1_brings_back_the_list_of_phases_even_with_a_phase_open(world: World) -> None:
+    async with world.app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "PhaseScreen")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PhasesScreen)
+
+
 async def test_question_mark_and_f1_list_the_keys_of_the_screen_and_the_global_ones(world: World) -> None:
     async with world.app().run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -116,7 +128,7 @@ async def test_a_locked_store_opens_read_only_and_names_the_holder(world: World)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
             text = screen_text(pilot)
-            assert "READ-ONLY: the store is locked by" in text and "pid" in text
+            assert "READ-ONLY: locked by" in text and "pid" in text and " UTC" in text
             assert "store: read-only" in text
             await pilot.press("2")
             await settle(pilot)
@@ -152,8 +164,19 @@ async def test_no_screen_uses_glyphs_of_ambiguous_width(world: World) -> None:
     async with world.app().run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
         seen = screen_text(pilot)
-        steps = (["enter"], ["escape", "2"], ["p"], ["escape", "c"], ["3"], ["question_mark"])
-        for keys in steps:  # every screen, a dialog, a refusal's notification, the help
+        steps = (
+            ["enter"],
+            ["escape", "2"],
+            ["p"],
+            ["escape", "c"],
+            ["3"],
+            ["4"],
+            ["question_mark"],
+            ["escape", "ctrl+p"],
+            ["escape", "2", "slash", "i"],
+            ["escape", "e"],
+        )
+        for keys in steps:  # every screen, dialogs, a refusal, the help, the palette, the filter, export
             await pilot.press(*keys)
             await settle(pilot)
             seen += screen_text(pilot)

@@ -263,3 +263,56 @@ async def test_a_refusal_on_screen_is_also_in_the_audit_trail(world: World) -> N
         (event,) = cockpit.audit(action="tui.error")  # once: shown once, journaled once
     assert event["outcome"] == "refused" and "phase 4" in event["after"]["error"]
     assert event["subject"].startswith("ServicesScreen.")
+
+
+async def test_r_during_the_cutover_of_the_service_stops_it_and_rolls_it_back(world: World) -> None:
+    open_phase(world, 4)
+    v2 = world.address("immich", "v2")
+    world.lab.faults.set_write_latency("pihole", 400)  # time to press r while it is being changed
+    async with world.app().run_test(size=SIZE) as pilot:
+        screen = await board(pilot, "immich")
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, Confirm))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.busy.get("immich") == "cutting_over")
+        assert screen.check_action("rollback", ()) is True
+        await pilot.press("r")
+        await settle(pilot)
+    world.lab.faults.clear()
+    assert world.service_state("immich") == "rolled_back"
+    for name in ("immich.home.arpa", "photos.home.arpa"):
+        assert world.answers(name) == {"adguard": [v2], "pihole": [v2]}
+    with world.cockpit(write=False) as cockpit:
+        record = cockpit.store.service_record("immich") or {}
+    assert "rollback asked by the operator during the cutover" in str(record.get("reason"))
+
+
+def test_a_rollback_never_waits_behind_the_boards_look_at_the_servers(world: World, monkeypatch) -> None:
+    """The board asks every server for drift outside the session's lock: `r` runs meanwhile."""
+    import threading
+
+    import cockpit.tui.backend as backend_module
+    from cockpit.tui.backend import Backend
+
+    open_phase(world, 4)
+    world.cut_over("immich")
+    asking, release = threading.Event(), threading.Event()
+
+    def slow_drift(cockpit):  # a server that takes its time to answer
+        asking.set()
+        release.wait(30)
+        return {}
+
+    monkeypatch.setattr(backend_module, "drift_report", slow_drift)
+    backend = Backend.open(world.project, write=True)
+    try:
+        looking = threading.Thread(target=backend.drift)
+        looking.start()
+        assert asking.wait(10)
+        (result,) = backend.rollback(["immich"], lambda *_: None)  # would deadlock behind the lock
+        assert result["state"] == "rolled_back"
+        release.set()
+        looking.join(10)
+    finally:
+        release.set()
+        backend.close()

@@ -25,7 +25,8 @@ from cockpit.tui.widgets.filterbar import FilterBar
 
 LIMIT = 1000
 SEARCH_AFTER_S = 0.3
-COLUMNS = (("#", 6), ("Time", 19), ("Operator", 12), ("Action", 22), ("Subject", 18), ("Outcome", 8))
+# Sized for 80 columns; the selected event's full time, operator and subject are in the pane below.
+COLUMNS = (("#", 5), ("Time", 14), ("Action", 20), ("Subject", 13), ("Outcome", 8), ("Operator", 8))
 
 
 def _operator(event: dict[str, Any]) -> str:
@@ -117,11 +118,11 @@ class AuditScreen(CockpitScreen):
         for event in self.shown_events():
             table.add_row(
                 str(event["seq"]),
-                when(event.get("time")),
-                safe(_operator(event)),
+                when(event.get("time"))[5:],  # month-day and time: the year is in the pane below
                 safe(event["action"]),
                 safe(event["subject"]),
                 safe(event.get("outcome") or ""),
+                safe(_operator(event)),
                 key=str(event["seq"]),
             )
         self._show_detail()

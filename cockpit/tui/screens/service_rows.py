@@ -20,9 +20,9 @@ COLUMNS = (
     ("DNS", 7),
     ("Drift", 5),
     ("v3", 4),
-    ("Hostname", 20),
     ("v2 addr", 12),
     ("v3 addr", 12),
+    ("Hostname", 20),  # last: at 80 columns it is the one cut (the line under the board has it)
 )
 ALARM = "bold reverse red"
 
@@ -65,9 +65,9 @@ def cells(row: ServiceRow) -> tuple[Text, ...]:
         _dns(row),
         _drift(row),
         _health(row),
-        Text(row.hostname),
         Text(row.v2),
         Text(row.v3),
+        Text(row.hostname),
     )
 
 

@@ -45,12 +45,11 @@ class ServiceWorkers(CockpitScreen):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_board(self) -> None:
         backend = self._backend()
-        services, drift = backend.board()
-        rows = board.rows_from_store(backend.project, services)
+        rows = board.rows_from_store(backend.project, backend.board())
         if get_current_worker().is_cancelled:
             return
-        self.post_message(BoardLoaded(rows, live=False))
-        rows = board.live(backend.project, rows, drift)
+        self.post_message(BoardLoaded(rows, live=False))  # the store's states at once
+        rows = board.live(backend.project, rows, backend.drift())
         if not get_current_worker().is_cancelled:
             self.post_message(BoardLoaded(rows, live=True))
 

@@ -29,6 +29,7 @@ from cockpit.tui.text import plan_text
 from cockpit.tui.widgets.filterbar import FilterBar
 
 REFRESH_EVERY_S = 30.0
+CUTTING_OVER = frozenset({"planning", "cutting_over", "verifying"})  # a cutover runs on the row
 
 
 class ServicesScreen(ServiceWorkers):
@@ -73,9 +74,15 @@ class ServicesScreen(ServiceWorkers):
         self.watch(self.cockpit, "live", self._redraw_alerts)
         self.set_interval(REFRESH_EVERY_S, self._refresh_while_shown)
 
+    def on_screen_resume(self) -> None:
+        self.refusal = ""  # what was refused may have been put right elsewhere (a gate opened)
+        self._redraw_alerts()
+
     def _refresh_while_shown(self) -> None:
         """Drift and answers change behind cockpit's back: look again now and then, while on screen."""
-        if self.is_current and not self.workers_running(OPERATION):
+        # A look still under way is not replaced: with a slow server each would be cancelled by
+        # the next before it could show anything.
+        if self.is_current and not self.workers_running(OPERATION) and not self.workers_running("load"):
             self.reload()
 
     def reload(self) -> None:
@@ -197,7 +204,7 @@ class ServicesScreen(ServiceWorkers):
         return {
             "plan": row.state in CUTOVER_FROM,
             "cutover": row.state in CUTOVER_FROM,
-            "rollback": row.state in ROLLBACK_FROM,
+            "rollback": row.state in ROLLBACK_FROM or self.busy.get(row.name) in CUTTING_OVER,
             "finalize": row.state == "cut_over",
             "adopt": row.state == "needs_attention",
             "restore": row.state == "needs_attention",
@@ -205,6 +212,8 @@ class ServicesScreen(ServiceWorkers):
 
     def _start(self, what: str) -> str:
         name = self.selected() or ""
+        self.refusal = ""  # a new attempt: the last refusal no longer stands
+        self._redraw_alerts()
         self.activity.start(f"{what} {name}")
         return name
 
@@ -227,7 +236,11 @@ class ServicesScreen(ServiceWorkers):
         self.cut_over(self._start("cutting over"))
 
     def action_rollback(self) -> None:
-        self.roll_back([self._start("rolling back")])
+        """`r`: roll back at once; during this service's cutover, stop it where it is and compensate."""
+        name = self.selected() or ""
+        if self.busy.get(name) in CUTTING_OVER:
+            self._backend().interrupt("rollback asked by the operator during the cutover")
+        self.roll_back([self._start("rolling back")])  # after the cutover: whatever it reached, v2
 
     def action_verify(self) -> None:
         self.verify(self._start("verifying"))

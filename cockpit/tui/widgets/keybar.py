@@ -3,8 +3,7 @@
 Textual's Footer builds one widget per key and recomposes all of them whenever the bindings
 change; on the Phases screen that was a third of the time to the first frame. One Static that
 renders the same bindings as text does the job at a fraction of the cost: the keys that can run
-now in full, the ones a read-only session cannot use dimmed, hidden ones left out, exactly as
-`Screen.active_bindings` reports them. A click on a key presses it, as on the Footer.
+now, as `Screen.active_bindings` reports them (what cannot run now is in the help, with why). A click on a key presses it, as on the Footer.
 """
 
 from __future__ import annotations
@@ -35,11 +34,8 @@ class KeyBar(Static):
         background: $footer-key-background;
         text-style: bold;
     }
-    KeyBar > .keybar--disabled {
-        color: $text-disabled;
-    }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--disabled"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key"}
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id)
@@ -57,11 +53,14 @@ class KeyBar(Static):
             self.redraw()
 
     def redraw(self) -> None:
-        """Render the bindings now active: one entry per action, its first key shown."""
+        """Render the bindings that can run now: one entry per action, its first key shown.
+
+        A key that cannot run now (read-only, nothing selected) is left out: the help lists it
+        with the reason. When the line is too narrow the screen's last keys give way, never
+        the global ones (help, quit) nor the palette.
+        """
         key_style = self.get_component_rich_style("keybar--key", partial=True)
-        disabled = self.get_component_rich_style("keybar--disabled", partial=True)
-        text = Text(no_wrap=True, overflow="ellipsis", end="")
-        spans: list[tuple[int, int, str]] = []
+        entries: list[tuple[str, str, str, bool]] = []  # (key shown, description, key, global)
         seen: set[str] = set()
         palette = None
         for active in self.screen.active_bindings.values():
@@ -69,13 +68,24 @@ class KeyBar(Static):
             if binding.action == "app.command_palette" or binding.key == self.app.COMMAND_PALETTE_BINDING:
                 palette = active
                 continue
-            if not binding.show or binding.action in seen:
+            if not binding.show or not active.enabled or binding.action in seen:
                 continue
             seen.add(binding.action)
+            shown = self.app.get_key_display(binding)
+            entries.append((shown, binding.description, binding.key, active.node is self.app))
+        room = self.size.width - (len(palette.binding.description) + 8 if palette is not None else 0)
+        while entries and sum(len(e[0]) + len(e[1]) + 3 for e in entries) > room:
+            mine = [i for i, e in enumerate(entries) if not e[3]]
+            if not mine:
+                break
+            del entries[mine[-1]]
+        text = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int, str]] = []
+        for shown, description, key, _ in entries:
             start = len(text)
-            text.append(f" {self.app.get_key_display(binding)} ", key_style if active.enabled else disabled)
-            text.append(f"{binding.description} ", None if active.enabled else disabled)
-            spans.append((start, len(text), binding.key))
+            text.append(f" {shown} ", key_style)
+            text.append(f"{description} ")
+            spans.append((start, len(text), key))
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             label = Text(f" {self.app.get_key_display(palette.binding)} ", key_style)
             label.append(f"{palette.binding.description} ")
