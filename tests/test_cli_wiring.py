@@ -57,3 +57,19 @@ def test_validate_names_a_malformed_decision_file(cli, lab):
     run = cli("validate")
     assert run.code == 2
     assert "0001-broken.md:1" in run.err
+
+
+def test_options_alone_skip_the_subcommands_parsers_and_mean_the_same():
+    from cockpit.cli.parser import build_parser, names_no_subcommand
+
+    for raw in (
+        ["--config", "x.toml"],
+        ["--state", "s", "--read-only", "--no-mouse"],
+        ["--demo", "--fresh"],
+        [],
+    ):
+        assert names_no_subcommand(raw)
+        quick, full = build_parser(subcommands=False).parse_args(raw), build_parser().parse_args(raw)
+        assert vars(quick) == vars(full)
+    for raw in (["status"], ["--config", "x.toml", "check", "0"], ["--help"], ["--version"]):
+        assert not names_no_subcommand(raw)

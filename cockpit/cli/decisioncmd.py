@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cockpit.cli.output import emit_json, out
-from cockpit.decisions import Decision, check_decision, decisions_dir, list_decisions, record_decision
 from cockpit.errors import InputError, InputProblem, RefusedError
 from cockpit.principles import PRINCIPLES
 
 if TYPE_CHECKING:  # the parser imports this module on every start, the TUI's included
+    from cockpit.decisions import Decision
     from cockpit.project import Project
 
 FIELDS = ("title", "decision", "rationale", "principle", "revisit")
@@ -72,6 +72,8 @@ def cmd_decision(project: Project, args: argparse.Namespace) -> int:
 
 
 def _list(project: Project, args: argparse.Namespace) -> int:
+    from cockpit.decisions import decisions_dir, list_decisions
+
     decisions = list_decisions(project.config.base_dir)
     if getattr(args, "json", False):
         emit_json({"decisions": [d.as_dict() for d in decisions]})
@@ -90,6 +92,8 @@ def _list(project: Project, args: argparse.Namespace) -> int:
 def _add(project: Project, args: argparse.Namespace) -> int:
     if getattr(args, "read_only", False):
         raise RefusedError("--read-only was given; adding a decision writes a file and the journal")
+    from cockpit.decisions import check_decision, record_decision
+
     fields = {name: getattr(args, name) for name in FIELDS}
     try:
         checked = check_decision(**fields, date=args.date)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cockpit.cli.output import err, report_error
-from cockpit.cli.parser import build_parser
+from cockpit.cli.parser import build_parser, names_no_subcommand
 from cockpit.errors import CockpitError, InputError
 from cockpit.secrets import RedactingFilter
 
@@ -136,7 +136,7 @@ def _main(argv: list[str] | None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     raw = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(raw)
+        args = build_parser(subcommands=not names_no_subcommand(raw)).parse_args(raw)
     except SystemExit as exc:  # --help and --version end here
         return exc.code if isinstance(exc.code, int) else 0
     except InputError as exc:  # a usage error

@@ -72,7 +72,26 @@ def _phase(text: str) -> int:
     return int(text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+VALUED = ("--config", "--state", "--log")  # the global options that take a value
+
+
+def names_no_subcommand(raw: list[str]) -> bool:
+    """Whether the command line is options alone (`cockpit --config FILE`: the TUI or status).
+
+    Then the subcommands' parsers need not be built: that is a good part of the time to the TUI's
+    first frame. Help and version still go to the full parser.
+    """
+    tokens = iter(raw)
+    for token in tokens:
+        if token in VALUED:
+            next(tokens, None)
+        elif token in ("-h", "--help", "--version", "--") or not token.startswith("-"):
+            return False
+    return True
+
+
+def build_parser(subcommands: bool = True) -> argparse.ArgumentParser:
+    """The whole parser; `subcommands=False` gives the global options alone (see above)."""
     common = _common()
     parser = Parser(
         prog="cockpit",
@@ -92,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the embedded lab in this process with a fresh demo store, and run against it",
     )
+    if not subcommands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
