@@ -165,7 +165,7 @@ def test_the_terminal_going_away_ends_cockpit_and_frees_the_store(
     tmux.run("kill-server")
     until(
         lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
-        20,
+        60,
         lambda: f"still running after the hang-up: {[p for p in pids if Path(f'/proc/{p}').exists()]}",
     )
     with Cockpit.open(load_project(info["config"], info["state"]), write=True):
@@ -175,7 +175,7 @@ def test_the_terminal_going_away_ends_cockpit_and_frees_the_store(
 def test_the_terminal_going_away_mid_cutover_finishes_or_compensates_then_exits(
     cockpit_in_tmux: tuple[Tmux, dict[str, Any]], tui_lab: tuple[Lab, dict[str, Any]]
 ) -> None:
-    """The SSH link drops while pihole is slow to answer a cutover's write: the engine settles the
+    """The SSH link drops while pihole is slow to take a cutover's writes: the engine settles the
     transaction (every server v2, or every server v3), the process exits, and the lock is free."""
     from cockpit.core import Cockpit
     from cockpit.project import load_project
@@ -185,7 +185,7 @@ def test_the_terminal_going_away_mid_cutover_finishes_or_compensates_then_exits(
     tmux.wait_for("Phases", "enter: open")
     tmux.keys("2")
     tmux.wait_for("cutover board", "immich")
-    lab.faults.set_write_latency("pihole", 1500)
+    lab.faults.set_write_latency("pihole", 600)  # below the lab's API timeout: slow, never failing
     tmux.keys("c")
     tmux.wait_for("Cut over immich?")
     tmux.keys("y")
@@ -194,7 +194,7 @@ def test_the_terminal_going_away_mid_cutover_finishes_or_compensates_then_exits(
     tmux.run("kill-server")
     until(
         lambda: not any(Path(f"/proc/{pid}").exists() for pid in pids),
-        30,
+        60,
         lambda: f"still running after the hang-up: {[p for p in pids if Path(f'/proc/{p}').exists()]}",
     )
     lab.faults.clear()
