@@ -62,3 +62,13 @@ class LockedError(RefusedError):
 
 class SecretError(InputError):
     """A secret reference that cannot be resolved or is stored unsafely."""
+
+
+def unprefixed(prefix: str, message: str) -> str:
+    """`message` without a leading `prefix: `, for a line that names `prefix` before it already.
+
+    An adapter's error starts with its backend's name, which is often the server's name too: a
+    line that says the server first must not say it twice ("pihole x: ...: pihole: ...").
+    """
+    head = f"{prefix}: "
+    return message[len(head) :] if prefix and message.startswith(head) else message

@@ -13,18 +13,9 @@ from cockpit import netguard
 from cockpit.adapters import dns as dns_adapter
 from cockpit.cli import main
 from cockpit.lab.lab import Lab
+from tests.tui.conftest import FAST as TUI_FAST
 
-FAST = {
-    "dns_wait_s": 1.5,
-    "dns_poll_s": 0.05,
-    "dns_timeout_s": 0.5,
-    "http_successes": 2,
-    "http_interval_s": 0.01,
-    "http_failures": 2,
-    "http_timeout_s": 1.0,
-    "grace_period_s": 3.0,
-    "api_timeout_s": 1.0,
-}
+FAST = {**TUI_FAST, "grace_period_s": 3.0}  # a grace period long enough to refuse finalizing
 
 
 @pytest.fixture(scope="module")

@@ -25,18 +25,8 @@ from cockpit.report import build_report, render
 from cockpit.report.model import DnsAnswer, Report, ServiceDns
 from cockpit.report.services import drift_time, recorded_drift
 from tests.test_report import Node, html_tables, html_tree, md_headings, md_tables
+from tests.tui.conftest import FAST
 
-FAST = {
-    "dns_wait_s": 1.5,
-    "dns_poll_s": 0.05,
-    "dns_timeout_s": 0.5,
-    "http_successes": 2,
-    "http_interval_s": 0.01,
-    "http_failures": 2,
-    "http_timeout_s": 1.0,
-    "grace_period_s": 0.3,
-    "api_timeout_s": 1.0,
-}
 BOARD = ["Service", "Phase", "State", "v2", "v3", "DNS as last seen", "Drift", "Needs attention"]
 DNS = ["Server", "Name", "Answer", "Seen"]
 TIMELINE = ["#", "Time", "By", "Event", "Outcome", "What"]

@@ -26,7 +26,7 @@ from cockpit.cutover.plan import ServicePlan, make_plan
 from cockpit.cutover.sides import DnsSide, Entry, open_side, same
 from cockpit.cutover.states import ROLLBACK_FROM, allowed
 from cockpit.cutover.verify import Verification, verify
-from cockpit.errors import CockpitError, InputError, RefusedError
+from cockpit.errors import CockpitError, InputError, RefusedError, unprefixed
 from cockpit.models.inventory import Service
 
 # States a run passes through: finding a service in one at start means the run that left it died.
@@ -191,7 +191,7 @@ class Engine:
                     "error": str(exc),
                 },
             )
-            raise Abort(_on(side.name, exc)) from exc
+            raise Abort(f"{side.name}: {unprefixed(side.name, str(exc))}") from exc
         applied = same(observed, after)
         self.cockpit.store.record(
             "dns.outcome",
@@ -781,12 +781,6 @@ def settle_interrupted(cockpit: Cockpit) -> list[dict[str, Any]]:
         for s in cockpit.project.config.inventory.services
     )
     return Engine(cockpit).reconcile() if pending or stuck else []
-
-
-def _on(server: str, exc: Exception) -> str:
-    """`server: what went wrong`, without saying the server twice (adapter errors name their backend)."""
-    message = str(exc)
-    return message if message.startswith(f"{server}: ") else f"{server}: {message}"
 
 
 def record_drift(cockpit: Cockpit, report: dict[str, list[str] | None]) -> list[dict[str, Any]]:

@@ -357,14 +357,7 @@ def _network_facts() -> list[str]:
     """The design's VLANs and inter-VLAN policy, the same the UniFi simulator serves."""
     lines: list[str] = []
     for vlan in catalog.VLANS:
-        lines += [
-            "",
-            "[[vlans]]",
-            f"id = {vlan.vlan}",
-            f"name = {_q(vlan.name)}",
-            f"purpose = {_q(vlan.purpose)}",
-            f"subnet = {_q(vlan.subnet)}",
-        ]
+        lines += _entry("vlans", id=vlan.vlan, name=vlan.name, purpose=vlan.purpose, subnet=vlan.subnet)
     lines += ["", "[firewall]", 'default = "deny"', "rules = ["]
     for flow in catalog.FIREWALL:
         ports = f", ports = {_q(list(flow.ports))}" if flow.ports else ""
@@ -378,13 +371,17 @@ def _network_facts() -> list[str]:
 def _share_facts() -> list[str]:
     lines: list[str] = []
     for share in catalog.SHARES:
-        lines += [
-            "",
-            "[[shares]]",
-            f"name = {_q(share.name)}",
-            f"host = {_q(share.host)}",
-            f"filesystem = {_q(share.filesystem)}",
-            f"purpose = {_q(list(share.purpose))}",
-            f"path = {_q(share.path)}",
-        ]
+        lines += _entry(
+            "shares",
+            name=share.name,
+            host=share.host,
+            filesystem=share.filesystem,
+            purpose=list(share.purpose),
+            path=share.path,
+        )
     return lines
+
+
+def _entry(array: str, **fields: object) -> list[str]:
+    """One `[[array]]` table of the config, each field a TOML value."""
+    return ["", f"[[{array}]]", *(f"{key} = {_q(value)}" for key, value in fields.items())]

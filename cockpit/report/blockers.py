@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cockpit.errors import unprefixed
 from cockpit.report.model import Blocker, CriterionReport, PhaseReport, ServiceReport
-from cockpit.report.timeline import compact, unprefixed
+from cockpit.report.timeline import compact
 
 # Worst first; a criterion that fails (or errs) outranks one that is merely not evaluated yet.
 RANK = {"regression": 0, "service": 1, "pending": 2, "criterion": 3, "task": 5}

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from cockpit.errors import unprefixed
 from cockpit.report.model import TimelineEntry
 from cockpit.report.phases import who
 
@@ -21,16 +22,6 @@ def compact(value: Any, longest: int = LONGEST) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     text = " ".join(text.split())
     return text if len(text) <= longest else text[: longest - 3] + "..."
-
-
-def unprefixed(prefix: str, message: str) -> str:
-    """`message` without a leading `prefix: `, for a line that names `prefix` before it already.
-
-    An adapter's error starts with its backend's name, which is often the server's name too: a
-    line that says the server first must not say it twice ("pihole x: ...: pihole: ...").
-    """
-    head = f"{prefix}: "
-    return message[len(head) :] if prefix and message.startswith(head) else message
 
 
 def _entries(entries: Any) -> str:

@@ -15,6 +15,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 
+def _text_dialog(title: str, body: str, keys: str) -> ComposeResult:
+    """The layout of a dialog that shows a text: the title, the text (scrolling), the keys."""
+    with Vertical(classes="dialog"):
+        yield Static(Text(title, style="bold"), classes="dialog-title")
+        with VerticalScroll(classes="dialog-body"):
+            yield Static(Text(body))
+        yield Static(Text(keys), classes="dialog-keys")
+
+
 class Confirm(ModalScreen[bool]):
     """Shows what will happen, then `y` does it and `n` or `escape` does not."""
 
@@ -28,11 +37,7 @@ class Confirm(ModalScreen[bool]):
         self._title, self._body = title, body
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self._title, style="bold"), classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(Text(self._body))
-            yield Static(Text("y: yes, do it    n or escape: no, change nothing"), classes="dialog-keys")
+        yield from _text_dialog(self._title, self._body, "y: yes, do it    n or escape: no, change nothing")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
@@ -76,11 +81,7 @@ class TextView(ModalScreen[None]):
         self._title, self._body = title, body
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static(Text(self._title, style="bold"), classes="dialog-title")
-            with VerticalScroll(classes="dialog-body"):
-                yield Static(Text(self._body))
-            yield Static(Text("escape, enter or q: close"), classes="dialog-keys")
+        yield from _text_dialog(self._title, self._body, "escape, enter or q: close")
 
     def action_close(self) -> None:
         self.dismiss(None)
